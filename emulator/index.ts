@@ -32,8 +32,9 @@ export { encodeSetEnvoyFilterStateArguments } from "./foreign-functions.ts";
 /** Envoy log levels, lowest first (proxy_log levels 0..5; "off" = 6 is what proxy_get_log_level may return). */
 export type LogLevelName = "trace" | "debug" | "info" | "warn" | "error" | "critical" | "off";
 
-/** One bootstrap `stats_config.stats_tags[]` entry. */
-export type TagSpecifier = { tag_name: string; regex: string } | { tag_name: string; fixed_value: string };
+/** One bootstrap `stats_config.stats_tags[]` entry: {tag_name, regex} or {tag_name, fixed_value}. */
+export type { TagSpecifier } from "./stats/index.ts";
+import type { TagSpecifier } from "./stats/index.ts";
 
 /** A list of header entries in order, names as Envoy stores them (lower-case). Duplicates allowed. */
 export type HeaderList = Array<[string, string]>;
@@ -55,6 +56,8 @@ export type Props = Record<string, PropValue>;
 export interface HostOptions {
   /** Bootstrap `stats_config.stats_tags`, used for tag extraction in `prometheus()`. */
   statsTags?: TagSpecifier[];
+  /** Bootstrap `stats_config.use_all_default_tags` (Envoy default true). */
+  useAllDefaultTags?: boolean;
   /** Clusters known to the cluster manager; `proxy_http_call`/`proxy_grpc_call` to others → BadArgument. Default: any. */
   clusters?: string[];
   /** Level of Envoy's `wasm` logger: messages below it are dropped; returned by proxy_get_log_level. Default "trace". */
@@ -214,4 +217,6 @@ export interface ForeignCallContext {
   filterState: import("./filter-state.ts").FilterState | null;
   plugin: import("./plugin.ts").Plugin;
   contextId: number;
+  /** The emulator's context object (internal). */
+  context: import("./context.ts").Context;
 }

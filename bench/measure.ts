@@ -1,0 +1,54 @@
+// Timing helpers: batches timed with the monotonic clock, the measured case interleaved with its floor so slow
+// drift (CPU frequency, GC pressure, a noisy neighbour) hits both alike, medians over the rounds.
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Nanoseconds per call of `op` over `n` calls. */
+export function timeBatch(op: () => void, n: number): number {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) op();
+  return Number(process.hrtime.bigint() - t0) / n;
+}
+
+/** Runs `op` until both `minOps` calls and `minMs` milliseconds are reached; returns the calls made. */
+export function warmUp(op: () => void, minOps: number, minMs: number): number {
+  const end = performance.now() + minMs;
+  let n = 0;
+  while (n < minOps || performance.now() < end) {
+    for (let i = 0; i < 100; i++) op();
+    n += 100;
+  }
+  return n;
+}
+
+export interface Interleaved {
+  measuredNs: number[];
+  floorNs: number[];
+  /** Operations run on the measured side. */
+  measuredOps: number;
+}
+
+/**
+ * `rounds` rounds of one batch each side, alternating which side goes first; the batch size is chosen so a
+ * measured batch takes about `batchMs`.
+ */
+export function interleave(measured: () => void, floor: () => void, rounds: number, batchMs: number): Interleaved {
+  const probeNs = timeBatch(measured, 200);
+  const batch = Math.max(50, Math.round((batchMs * 1e6) / probeNs));
+  const out: Interleaved = { measuredNs: [], floorNs: [], measuredOps: 200 };
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      out.floorNs.push(timeBatch(floor, batch));
+      out.measuredNs.push(timeBatch(measured, batch));
+    } else {
+      out.measuredNs.push(timeBatch(measured, batch));
+      out.floorNs.push(timeBatch(floor, batch));
+    }
+    out.measuredOps += batch;
+  }
+  return out;
+}

@@ -1,0 +1,61 @@
+// HTTP and gRPC callouts answered by test responders (envoy context.cc httpCall/grpcCall/grpcStream,
+// onHttpCallSuccess/onHttpCallFailure, onGrpc*): tokens per VM (http 4, 8…; grpc calls 5, 9…; streams 6, 10…),
+// responses delivered to the root context after the issuing VM call returned.
+import type { Context } from "./context.ts";
+import type { HeaderList, HttpCallRequest, HttpCallResponse, GrpcCallRequest, GrpcCallResponse } from "./index.ts";
+
+export interface PendingHttpCall { root: Context; request: HttpCallRequest }
+export interface PendingGrpcCall { root: Context; request: GrpcCallRequest; stream: boolean; messages: Uint8Array[]; closedLocal: boolean }
+
+export class Callouts {
+  readonly http = new Map<number, PendingHttpCall>();
+  readonly grpc = new Map<number, PendingGrpcCall>();
+  /** Calls made so far, for assertions. */
+  readonly httpLog: HttpCallRequest[] = [];
+  readonly grpcLog: GrpcCallRequest[] = [];
+  /** Tokens whose responder must be consulted at the next dispatch. */
+  readonly fresh: number[] = [];
+  readonly freshGrpc: number[] = [];
+}
+
+/** Minimal parse of a serialized envoy.config.core.v3.GrpcService: envoy_grpc (1) { cluster_name (1) }. */
+export function clusterFromGrpcService(bytes: Uint8Array): string | null {
+  const read = (buf: Uint8Array, want: number): Uint8Array | null | undefined => {
+    let pos = 0;
+    const varint = (): number | null => {
+      let r = 0, shift = 0;
+      for (;;) {
+        if (pos >= buf.length || shift > 35) return null;
+        const b = buf[pos++];
+        r += (b & 0x7f) * 2 ** shift;
+        if (!(b & 0x80)) return r;
+        shift += 7;
+      }
+    };
+    let found: Uint8Array | undefined;
+    while (pos < buf.length) {
+      const key = varint();
+      if (key === null) return null;
+      const wire = key & 7, num = Math.floor(key / 8);
+      if (num === 0) return null;
+      if (wire === 2) {
+        const len = varint();
+        if (len === null || pos + len > buf.length) return null;
+        if (num === want) found = buf.subarray(pos, pos + len);
+        pos += len;
+      } else if (wire === 0) { if (varint() === null) return null; }
+      else if (wire === 1) pos += 8;
+      else if (wire === 5) pos += 4;
+      else return null;
+    }
+    if (pos !== buf.length) return null;
+    return found;
+  };
+  const envoyGrpc = read(bytes, 1);
+  if (!envoyGrpc) return null;
+  const cluster = read(envoyGrpc, 1);
+  return cluster ? Buffer.from(cluster).toString("utf8") : null;
+}
+
+export function headerListOrEmpty(h: HeaderList | undefined): HeaderList { return h ?? []; }
+export type { HttpCallResponse, GrpcCallResponse };

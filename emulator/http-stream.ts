@@ -1,0 +1,577 @@
+// One HTTP stream through a chain of Wasm HTTP filters, modelled on Envoy's FilterManager
+// (source/common/http/filter_manager.cc) and the Wasm filter (envoy source/extensions/common/wasm/context.cc):
+// - decode runs filters in configured order, encode in reverse (encoder filters are prepended);
+// - statuses are mapped as the host does (status-mapping.ts); StopAll holds body/trailers before the filter,
+//   StopIteration (allow_on_headers_stop_iteration) lets body callbacks through, a body Continue then resumes
+//   the headers; body StopIterationAndBuffer accumulates and re-delivers the whole buffer;
+// - proxy_continue_stream / proxy_close_stream / proxy_send_local_response are deferred to after the VM call;
+// - a local reply from the decode path goes through every encoder filter (sendLocalReplyViaFilterChain:
+//   encodeHeaders(nullptr, ...) starts at the first encoder), a later one is sent directly or resets the stream;
+// - header/body windows are open only while the delivering callback runs or is paused;
+// - teardown: on_log for every filter, then on_done + on_delete per filter (conn_manager_impl.cc
+//   doDeferredStreamDestroy logs before destroyFilters).
+import type { Plugin } from "./plugin.ts";
+import type { Host } from "./host.ts";
+import type { Context, PendingLocalReply, StreamOwner } from "./context.ts";
+import type { ForwardedMessage, HeaderList, HttpStreamOptions, LocalResponse, Props } from "./index.ts";
+import { HeaderMap } from "./header-map.ts";
+import { BodyBuffer } from "./body-buffer.ts";
+import { FilterState, LifeSpan } from "./filter-state.ts";
+import type { PropertySource } from "./properties.ts";
+import { HeadersStatus, DataStatus, TrailersStatus, StreamType } from "./constants.ts";
+import { mapHeadersStatus, mapDataStatus, mapTrailersStatus } from "./status-mapping.ts";
+import { buildLocalReply } from "./local-reply.ts";
+import { toBytes, bytesToString } from "./memory.ts";
+
+const FAIL_STREAM_DETAILS = "wasm_fail_stream";
+
+const EMPTY = new Uint8Array(0);
+
+class Forwarded implements ForwardedMessage {
+  headers: HeaderList | null = null;
+  body: Uint8Array = EMPTY;
+  trailers: HeaderList | null = null;
+  endStream = false;
+  get bodyText(): string { return bytesToString(this.body); }
+  append(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    const out = new Uint8Array(this.body.length + chunk.length);
+    out.set(this.body); out.set(chunk, this.body.length);
+    this.body = out;
+  }
+}
+
+interface Slot {
+  plugin: Plugin;
+  ctx: Context;
+  /** false when the filter was not installed (FAIL_OPEN after a VM failure). */
+  active: boolean;
+}
+
+/** One direction (decode or encode) of the filter chain. */
+class Direction {
+  readonly n: number;
+  headers: HeaderMap | null = null;
+  headersEos = false;
+  /** Position (in iteration order) where headers are held; n once they passed every filter; -1 before. */
+  headersPos = -1;
+  stopAll = false;
+  readonly held: BodyBuffer[];
+  readonly heldSeen: boolean[];
+  readonly heldEos: boolean[];
+  readonly bodyStopped: boolean[];
+  trailers: HeaderMap | null = null;
+  trailersPos = -1;
+  trailersSeen = false;
+  hasTrailers = false;
+  halted = false;
+  calling = -1;
+  continuePending = false;
+  addedTrailersAt = -1;
+  bytes = 0;
+
+  constructor(readonly stream: HttpStream, readonly response: boolean, readonly order: number[], readonly sink: Forwarded) {
+    this.n = order.length;
+    this.held = order.map(() => new BodyBuffer());
+    this.heldSeen = order.map(() => false);
+    this.heldEos = order.map(() => false);
+    this.bodyStopped = order.map(() => false);
+  }
+
+  get started(): boolean { return this.headersPos !== -1; }
+
+  pushHeaders(map: HeaderMap, eos: boolean): void {
+    this.headers = map;
+    this.headersEos = eos;
+    this.headersPos = 0;
+    this.runHeaders(0);
+  }
+
+  runHeaders(from: number): void {
+    for (let p = from; p < this.n; p++) {
+      if (this.halted) return;
+      const st = this.stream.callHeaders(this, p);
+      if (this.halted) return;
+      if (st === HeadersStatus.Continue) continue;
+      this.headersPos = p;
+      this.stopAll = st !== HeadersStatus.StopIteration;
+      return;
+    }
+    this.headersPos = this.n;
+    this.sink.headers = this.headers!.toList();
+    if (this.headersEos) this.sink.endStream = true;
+    this.stream.onSinkHeaders(this);
+  }
+
+  private headersHeldAt(p: number): boolean { return this.headersPos === p && p < this.n; }
+
+  pushData(chunk: Uint8Array, eos: boolean): void {
+    this.bytes += chunk.length;
+    this.runData(0, chunk, eos);
+  }
+
+  runData(from: number, chunk: Uint8Array, eos: boolean): void {
+    let trailersFrom = -1;
+    for (let p = from; p < this.n; p++) {
+      if (this.halted) return;
+      if (this.headersHeldAt(p) && this.stopAll) {
+        this.held[p].append(chunk);
+        this.heldEos[p] = eos;
+        this.heldSeen[p] = false;
+        if (trailersFrom >= 0) this.runTrailers(trailersFrom);
+        return;
+      }
+      this.held[p].append(chunk);
+      const st = this.stream.callData(this, p, this.held[p], eos);
+      if (this.halted) return;
+      if (st === DataStatus.Continue) {
+        if (this.headersHeldAt(p)) {
+          this.runHeaders(p + 1);
+          if (this.halted) return;
+        }
+        chunk = this.held[p].drainAll();
+        this.heldSeen[p] = false;
+        this.heldEos[p] = false;
+        this.bodyStopped[p] = false;
+        if (this.addedTrailersAt === p) {
+          this.addedTrailersAt = -1;
+          eos = false;
+          trailersFrom = p + 1;
+        }
+        continue;
+      }
+      if (st === DataStatus.StopIterationNoBuffer) {
+        this.held[p].drainAll();
+        this.heldEos[p] = eos;
+        this.bodyStopped[p] = false;
+        return;
+      }
+      this.bodyStopped[p] = true;
+      this.heldSeen[p] = true;
+      this.heldEos[p] = eos;
+      return;
+    }
+    this.sink.append(chunk);
+    if (eos) this.sink.endStream = true;
+    this.stream.onSinkData(this, chunk);
+    if (trailersFrom >= 0) this.runTrailers(trailersFrom);
+  }
+
+  pushTrailers(map: HeaderMap): void {
+    this.trailers = map;
+    this.hasTrailers = true;
+    this.runTrailers(0);
+  }
+
+  runTrailers(from: number): void {
+    for (let p = from; p < this.n; p++) {
+      if (this.halted) return;
+      if (this.headersHeldAt(p) && this.stopAll) {
+        this.trailersPos = p;
+        this.trailersSeen = false;
+        return;
+      }
+      const st = this.stream.callTrailers(this, p);
+      if (this.halted) return;
+      if (st === TrailersStatus.Continue) {
+        if (this.headersHeldAt(p)) {
+          this.runHeaders(p + 1);
+          if (this.halted) return;
+        }
+        if (this.bodyStopped[p] || this.held[p].length) {
+          this.bodyStopped[p] = false;
+          const c = this.held[p].drainAll();
+          this.runData(p + 1, c, false);
+          if (this.halted) return;
+        }
+        continue;
+      }
+      this.trailersPos = p;
+      this.trailersSeen = true;
+      return;
+    }
+    this.sink.trailers = this.trailers!.toList();
+    this.sink.endStream = true;
+    this.stream.onSinkTrailers(this);
+  }
+
+  /** continueDecoding()/continueEncoding() for the filter at position p. */
+  continueAt(p: number): void {
+    if (this.halted) return;
+    if (this.calling === p) { this.continuePending = true; return; }
+    if (this.headersHeldAt(p)) {
+      this.runHeaders(p + 1);
+      if (this.halted) return;
+      if (this.held[p].length || this.heldEos[p]) {
+        const c = this.held[p].drainAll();
+        const e = this.heldEos[p];
+        this.heldEos[p] = false;
+        if (!this.heldSeen[p]) this.runData(p, c, e);
+        else { this.bodyStopped[p] = false; this.runData(p + 1, c, e); }
+        if (this.halted) return;
+      }
+      if (this.trailersPos === p) {
+        this.trailersPos = -1;
+        this.runTrailers(this.trailersSeen ? p + 1 : p);
+      }
+      return;
+    }
+    if (this.bodyStopped[p]) {
+      this.bodyStopped[p] = false;
+      this.heldSeen[p] = false;
+      const c = this.held[p].drainAll();
+      const e = this.heldEos[p];
+      this.heldEos[p] = false;
+      this.runData(p + 1, c, e);
+      if (this.halted) return;
+      if (this.trailersPos === p) { this.trailersPos = -1; this.runTrailers(p + 1); }
+      return;
+    }
+    if (this.trailersPos === p) { this.trailersPos = -1; this.runTrailers(p + 1); }
+  }
+}
+
+export class HttpStream implements StreamOwner, PropertySource {
+  readonly kind = "http" as const;
+  readonly host: Host;
+  readonly slots: Slot[];
+  readonly filterState: FilterState;
+  readonly layers: Props[];
+  readonly connectionId: number;
+  readonly startTimeNs: bigint;
+  readonly upstreamRequest = new Forwarded();
+  readonly downstreamResponse = new Forwarded();
+  localResponse: LocalResponse | null = null;
+  reset: { details: string } | null = null;
+  /** Times a filter asked Envoy to clear the route cache (header edits, clear_route_cache). */
+  routeCacheClears = 0;
+  private readonly decode: Direction;
+  private readonly encode: Direction;
+  private requestHeaders: HeaderMap | null = null;
+  private responseHeaders: HeaderMap | null = null;
+  private responseTrailers: HeaderMap | null = null;
+  private codeDetails: string | null = null;
+  private completedAtNs: bigint | null = null;
+  private finished = false;
+
+  constructor(host: Host, options: HttpStreamOptions, connectionId: number) {
+    this.host = host;
+    this.connectionId = connectionId;
+    this.startTimeNs = host.clock.nowNanos();
+    this.layers = [options.properties ?? {}, options.connection ?? {}];
+    const parent = options.connectionFilterState ?? new FilterState(LifeSpan.Connection);
+    this.filterState = new FilterState(LifeSpan.Request, parent);
+    if (options.connection || options.properties) {
+      for (const [k, v] of Object.entries({ ...(options.connection ?? {}), ...(options.properties ?? {}) })) {
+        if (k.startsWith("filter_state.") && v !== null && (typeof v === "string" || v instanceof Uint8Array)) {
+          // filter_state.* props are exposed as real filter-state objects.
+          if (!this.filterState.has(k.slice(13))) parent.set(k.slice(13), v);
+        }
+      }
+    }
+    this.slots = [];
+    for (const plugin of options.filters) {
+      const ready = host.prepareForStream(plugin);
+      if (!ready) continue; // FAIL_OPEN after a failure: filter not installed
+      const ctx = plugin.vm.newContext(plugin.root.id, plugin, plugin.root);
+      ctx.owner = this;
+      ctx.position = this.slots.length;
+      this.slots.push({ plugin, ctx, active: true });
+    }
+    const n = this.slots.length;
+    const fwd = this.slots.map((_, i) => i);
+    this.decode = new Direction(this, false, fwd, this.upstreamRequest);
+    this.encode = new Direction(this, true, fwd.slice().reverse(), this.downstreamResponse);
+  }
+
+  get props(): PropertySource { return this; }
+
+  // ---- test driving API ----
+
+  sendRequestHeaders(headers: HeaderList, endOfStream = false): this {
+    if (this.decode.started || this.reset) return this;
+    const map = new HeaderMap(headers);
+    this.requestHeaders = map;
+    this.decode.pushHeaders(map, endOfStream);
+    this.host.dispatch();
+    return this;
+  }
+
+  sendRequestBody(data: Uint8Array | string, endOfStream = false): this {
+    if (!this.decode.started || this.decode.halted || this.reset) return this;
+    this.decode.pushData(toBytes(data), endOfStream);
+    this.host.dispatch();
+    return this;
+  }
+
+  sendRequestTrailers(trailers: HeaderList): this {
+    if (!this.decode.started || this.decode.halted || this.reset) return this;
+    this.decode.pushTrailers(new HeaderMap(trailers));
+    this.host.dispatch();
+    return this;
+  }
+
+  sendResponseHeaders(headers: HeaderList, endOfStream = false): this {
+    if (this.encode.started || this.reset || this.localResponse) return this;
+    const map = new HeaderMap(headers);
+    this.responseHeaders = map;
+    this.encode.pushHeaders(map, endOfStream);
+    this.host.dispatch();
+    return this;
+  }
+
+  sendResponseBody(data: Uint8Array | string, endOfStream = false): this {
+    if (!this.encode.started || this.encode.halted || this.reset || this.localResponse) return this;
+    this.encode.pushData(toBytes(data), endOfStream);
+    this.host.dispatch();
+    return this;
+  }
+
+  sendResponseTrailers(trailers: HeaderList): this {
+    if (!this.encode.started || this.encode.halted || this.reset || this.localResponse) return this;
+    const map = new HeaderMap(trailers);
+    this.responseTrailers = map;
+    this.encode.pushTrailers(map);
+    this.host.dispatch();
+    return this;
+  }
+
+  /** End of the stream: on_log for each filter, then on_done + on_delete for each. */
+  complete(): this {
+    if (this.finished) return this;
+    this.finished = true;
+    this.completedAtNs = this.host.clock.nowNanos();
+    for (const slot of this.slots) this.logFilter(slot);
+    for (const slot of this.slots) this.destroyFilter(slot);
+    this.host.dispatch();
+    return this;
+  }
+
+  /** True when the request is held somewhere in the decode chain. */
+  get requestPaused(): boolean { return this.decode.started && this.decode.headersPos < this.decode.n && !this.decode.halted; }
+  get responsePaused(): boolean { return this.encode.started && this.encode.headersPos < this.encode.n && !this.encode.halted; }
+  /** Context ids of the filters, in chain order. */
+  get contextIds(): number[] { return this.slots.map((s) => s.ctx.id); }
+
+  // ---- PropertySource ----
+  responseCode(): number {
+    const s = this.responseHeaders?.get(":status") ?? (this.downstreamResponse.headers ? new HeaderMap(this.downstreamResponse.headers).get(":status") : undefined);
+    return s ? Number(s) : 0;
+  }
+  responseCodeDetails(): string | null { return this.codeDetails ?? (this.responseHeaders ? "via_upstream" : null); }
+  requestBytesReceived(): number { return this.decode.bytes; }
+  responseBytesSent(): number { return this.downstreamResponse.body.length; }
+  completed(): boolean { return this.completedAtNs !== null; }
+  durationNs(): bigint { return (this.completedAtNs ?? this.host.clock.nowNanos()) - this.startTimeNs; }
+
+  // ---- callbacks from the directions ----
+
+  onSinkHeaders(_dir: Direction): void {}
+  onSinkData(_dir: Direction, _chunk: Uint8Array): void {}
+  onSinkTrailers(_dir: Direction): void {}
+
+  private onCreate(slot: Slot): void {
+    const ctx = slot.ctx;
+    const vm = slot.plugin.vm;
+    if (!vm.failed && !ctx.createdInVm && vm.onContextCreate) {
+      vm.invoke(ctx, "proxy_on_context_create", vm.onContextCreate, ctx.id, ctx.parentId);
+      vm.afterCall();
+    }
+    ctx.createdInVm = true;
+  }
+
+  /** CHECK_FAIL: fail-open → Continue; fail-closed → fail the stream once and stop. */
+  private failed(slot: Slot, open: number, closed: number): number {
+    if (slot.plugin.failurePolicy === "FAIL_OPEN") return open;
+    if (!slot.ctx.streamFailed) {
+      slot.ctx.streamFailed = true;
+      this.failStream(slot.ctx);
+    }
+    return closed;
+  }
+
+  callHeaders(dir: Direction, p: number): number {
+    const slot = this.slots[dir.order[p]];
+    const ctx = slot.ctx;
+    const vm = slot.plugin.vm;
+    const map = dir.headers!;
+    if (!dir.response) this.onCreate(slot);
+    else if (!ctx.createdInVm || ctx.failureLocalReplySent) return HeadersStatus.Continue;
+    if (vm.failed) return this.failed(slot, HeadersStatus.Continue, HeadersStatus.StopAllIterationAndWatermark);
+    const fn = dir.response ? vm.onResponseHeaders : vm.onRequestHeaders;
+    if (!fn) return HeadersStatus.Continue;
+    if (dir.response) ctx.responseHeaders = map; else ctx.requestHeaders = map;
+    ctx.endOfStream = dir.headersEos;
+    dir.calling = p;
+    dir.continuePending = false;
+    const raw = vm.abi === "0.1.0"
+      ? vm.invoke(ctx, dir.response ? "proxy_on_response_headers" : "proxy_on_request_headers", fn, ctx.id, map.size)
+      : vm.invoke(ctx, dir.response ? "proxy_on_response_headers" : "proxy_on_request_headers", fn, ctx.id, map.size, dir.headersEos ? 1 : 0);
+    let st: number;
+    if (vm.failed) st = this.failed(slot, HeadersStatus.Continue, HeadersStatus.StopAllIterationAndWatermark);
+    else st = mapHeadersStatus(raw, vm.stopNextIteration, slot.plugin.allowOnHeadersStopIteration);
+    vm.afterCall();
+    dir.calling = -1;
+    if (st !== HeadersStatus.Continue && dir.continuePending && !vm.failed) st = HeadersStatus.Continue;
+    if (st === HeadersStatus.Continue) {
+      if (dir.response) ctx.responseHeaders = null; else ctx.requestHeaders = null;
+    }
+    return st;
+  }
+
+  callData(dir: Direction, p: number, buffer: BodyBuffer, eos: boolean): number {
+    const slot = this.slots[dir.order[p]];
+    const ctx = slot.ctx;
+    const vm = slot.plugin.vm;
+    if (!ctx.createdInVm) return DataStatus.Continue;
+    if (dir.response && ctx.failureLocalReplySent) return DataStatus.Continue;
+    if (vm.failed) return this.failed(slot, DataStatus.Continue, DataStatus.StopIterationNoBuffer);
+    const fn = dir.response ? vm.onResponseBody : vm.onRequestBody;
+    if (!fn) return DataStatus.Continue;
+    if (dir.response) { ctx.responseBody = buffer; ctx.inResponseBody = true; } else { ctx.requestBody = buffer; ctx.inRequestBody = true; }
+    ctx.endOfStream = eos;
+    dir.calling = p;
+    dir.continuePending = false;
+    const raw = vm.invoke(ctx, dir.response ? "proxy_on_response_body" : "proxy_on_request_body", fn, ctx.id, buffer.length, eos ? 1 : 0);
+    let st: number;
+    if (vm.failed) st = this.failed(slot, DataStatus.Continue, DataStatus.StopIterationNoBuffer);
+    else st = mapDataStatus(raw, vm.stopNextIteration);
+    vm.afterCall();
+    dir.calling = -1;
+    if (dir.response) ctx.inResponseBody = false; else ctx.inRequestBody = false;
+    if (st !== DataStatus.Continue && dir.continuePending && !vm.failed) st = DataStatus.Continue;
+    if (st === DataStatus.Continue) {
+      if (dir.response) ctx.responseBody = null; else ctx.requestBody = null;
+    }
+    return st;
+  }
+
+  callTrailers(dir: Direction, p: number): number {
+    const slot = this.slots[dir.order[p]];
+    const ctx = slot.ctx;
+    const vm = slot.plugin.vm;
+    const map = dir.trailers!;
+    if (!ctx.createdInVm) return TrailersStatus.Continue;
+    if (dir.response && ctx.failureLocalReplySent) return TrailersStatus.Continue;
+    if (vm.failed) return this.failed(slot, TrailersStatus.Continue, TrailersStatus.StopIteration);
+    const fn = dir.response ? vm.onResponseTrailers : vm.onRequestTrailers;
+    if (!fn) return TrailersStatus.Continue;
+    if (dir.response) ctx.responseTrailers = map; else ctx.requestTrailers = map;
+    dir.calling = p;
+    dir.continuePending = false;
+    const raw = vm.invoke(ctx, dir.response ? "proxy_on_response_trailers" : "proxy_on_request_trailers", fn, ctx.id, map.size);
+    let st: number;
+    if (vm.failed) st = this.failed(slot, TrailersStatus.Continue, TrailersStatus.StopIteration);
+    else st = mapTrailersStatus(raw, vm.stopNextIteration);
+    vm.afterCall();
+    dir.calling = -1;
+    if (st !== TrailersStatus.Continue && dir.continuePending && !vm.failed) st = TrailersStatus.Continue;
+    if (st === TrailersStatus.Continue) {
+      if (dir.response) ctx.responseTrailers = null; else ctx.requestTrailers = null;
+    }
+    return st;
+  }
+
+  // ---- StreamOwner (hostcall side) ----
+
+  continueStream(ctx: Context, streamType: number): void {
+    const dir = streamType === StreamType.Request ? this.decode : this.encode;
+    const p = dir.order.indexOf(ctx.position);
+    if (p >= 0) dir.continueAt(p);
+  }
+
+  closeStream(ctx: Context, _streamType: number): void {
+    if (this.codeDetails === null) this.codeDetails = "wasm_close_stream";
+    this.resetStream(this.codeDetails);
+  }
+
+  private resetStream(details: string): void {
+    if (this.reset) return;
+    this.reset = { details };
+    this.decode.halted = true;
+    this.encode.halted = true;
+  }
+
+  sendLocalReply(ctx: Context, reply: PendingLocalReply): void {
+    if (this.reset || this.finished) return;
+    const isGrpc = (this.requestHeaders?.get("content-type") ?? "").startsWith("application/grpc");
+    const built = buildLocalReply(reply, isGrpc);
+    const record: LocalResponse = {
+      status: reply.status,
+      headers: reply.headers.map(([k, v]) => [k, v] as [string, string]),
+      body: reply.body,
+      get bodyText() { return bytesToString(this.body); },
+      details: reply.details,
+      grpcStatus: reply.grpcStatus,
+    };
+    this.codeDetails = reply.details;
+    this.decode.halted = true;
+    if (!this.encode.started) {
+      // sendLocalReplyViaFilterChain: through every encoder filter.
+      this.localResponse = record;
+      this.responseHeaders = built.headers;
+      const bodyEmpty = built.body.length === 0;
+      this.encode.pushHeaders(built.headers, bodyEmpty);
+      if (!bodyEmpty && !this.encode.halted) this.encode.pushData(built.body, true);
+    } else if (this.downstreamResponse.headers === null) {
+      // sendDirectLocalReply: response started but nothing sent downstream yet — bypass the filters.
+      this.localResponse = record;
+      this.encode.halted = true;
+      this.responseHeaders = built.headers;
+      this.downstreamResponse.headers = built.headers.toList();
+      this.downstreamResponse.body = built.body;
+      this.downstreamResponse.trailers = null;
+      this.downstreamResponse.endStream = true;
+    } else {
+      this.resetStream(reply.details);
+    }
+  }
+
+  failStream(ctx: Context): void {
+    // envoy context.cc failStream: 503 local reply, gRPC Unavailable, details "wasm_fail_stream", once.
+    if (ctx.failureLocalReplySent) return;
+    ctx.failureLocalReplySent = true;
+    this.sendLocalReply(ctx, { status: 503, details: FAIL_STREAM_DETAILS, body: new Uint8Array(0), headers: [], grpcStatus: 14 });
+  }
+
+  addTrailers(ctx: Context, response: boolean): HeaderMap {
+    const dir = response ? this.encode : this.decode;
+    const map = new HeaderMap();
+    dir.trailers = map;
+    dir.hasTrailers = true;
+    dir.addedTrailersAt = dir.order.indexOf(ctx.position);
+    if (response) this.responseTrailers = map;
+    return map;
+  }
+
+  clearRouteCache(): void { this.routeCacheClears++; }
+
+  // ---- teardown ----
+
+  private logFilter(slot: Slot): void {
+    const ctx = slot.ctx;
+    const vm = slot.plugin.vm;
+    if (!ctx.createdInVm) this.onCreate(slot); // Context::log creates the context if the request never reached it
+    if (vm.failed || !vm.onLog) return;
+    ctx.accessLogPhase = true;
+    ctx.logRequestHeaders = this.requestHeaders;
+    ctx.logResponseHeaders = this.responseHeaders;
+    ctx.logResponseTrailers = this.responseTrailers;
+    vm.invoke(ctx, "proxy_on_log", vm.onLog, ctx.id);
+    vm.afterCall();
+    ctx.accessLogPhase = false;
+    ctx.logRequestHeaders = ctx.logResponseHeaders = ctx.logResponseTrailers = null;
+  }
+
+  private destroyFilter(slot: Slot): void {
+    const ctx = slot.ctx;
+    const vm = slot.plugin.vm;
+    if (ctx.destroyed || !ctx.createdInVm) { vm.contexts.delete(ctx.id); return; }
+    ctx.destroyed = true;
+    // on_done's result is ignored for stream contexts.
+    if (!vm.failed && vm.onDone) { vm.invoke(ctx, "proxy_on_done", vm.onDone, ctx.id); vm.afterCall(); }
+    if (!vm.failed && vm.onDelete) { vm.invoke(ctx, "proxy_on_delete", vm.onDelete, ctx.id); vm.afterCall(); }
+    ctx.owner = null;
+    vm.contexts.delete(ctx.id);
+  }
+}

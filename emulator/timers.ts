@@ -1,0 +1,44 @@
+// Virtual clock and per-root-context tick timers (envoy source/extensions/common/wasm/wasm.cc
+// setTimerPeriod/tickHandler: one timer per root context, re-armed after each tick, period 0 disables).
+import type { Context } from "./context.ts";
+
+interface Timer { ctx: Context; periodMs: number; dueMs: number }
+
+export class VirtualClock {
+  /** Wall clock, ms since the epoch (proxy_get_current_time_nanoseconds uses the real-time clock). */
+  nowMs: number;
+  /** Monotonic ms since host start. */
+  monotonicMs = 0;
+  private timers = new Map<Context, Timer>();
+
+  constructor(startMs: number) { this.nowMs = startMs; }
+
+  nowNanos(): bigint { return BigInt(Math.round(this.nowMs)) * 1_000_000n; }
+  monotonicNanos(): bigint { return BigInt(Math.round(this.monotonicMs)) * 1_000_000n; }
+
+  setTickPeriod(root: Context, periodMs: number): void {
+    if (periodMs <= 0) { this.timers.delete(root); return; }
+    this.timers.set(root, { ctx: root, periodMs, dueMs: this.monotonicMs + periodMs });
+  }
+
+  tickPeriod(root: Context): number { return this.timers.get(root)?.periodMs ?? 0; }
+
+  /** Advance time, firing due timers in time order via `fire`. */
+  advance(ms: number, fire: (root: Context) => void): void {
+    const end = this.monotonicMs + ms;
+    for (;;) {
+      let next: Timer | null = null;
+      for (const t of this.timers.values()) if (t.dueMs <= end && (!next || t.dueMs < next.dueMs)) next = t;
+      if (!next) break;
+      const delta = next.dueMs - this.monotonicMs;
+      this.monotonicMs = next.dueMs;
+      this.nowMs += delta;
+      next.dueMs += next.periodMs; // re-armed after the tick (tickHandler)
+      fire(next.ctx);
+    }
+    this.nowMs += end - this.monotonicMs;
+    this.monotonicMs = end;
+  }
+
+  removeAll(root: Context): void { this.timers.delete(root); }
+}

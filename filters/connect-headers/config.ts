@@ -1,0 +1,112 @@
+// connect-headers plugin configuration (JSON; README.md documents every field).
+
+import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
+import { HostPort, parseHostPort } from "../../lib/address";
+import { isToken } from "../../lib/strings";
+import { WorkloadTable, readWorkloadTableField } from "../../lib/workloads";
+
+/** Where the CONNECT target (`:authority`) comes from. */
+export enum TargetSource {
+  /** Keep the client's :authority (validated). */
+  Authority = 0,
+  /** The TLS SNI of the downstream connection (`connection.requested_server_name`) and a port. */
+  Sni = 1,
+  /** A fixed host:port from this configuration. */
+  Config = 2,
+}
+
+const TARGET_SOURCES: Array<string> = ["authority", "sni", "config"];
+const MAX_ADDED_HEADERS: i32 = 32;
+const MAX_HEADER_VALUE: i32 = 8192;
+
+/** Headers only Envoy or this filter may set. */
+const RESERVED_HEADERS: Array<string> = ["host", "baggage", "forwarded", "x-forwarded-for", "traceparent", "x-envoy-original-dst-host"];
+
+export class AddedHeader {
+  constructor(public name: string, public value: string) {}
+}
+
+export class ConnectHeadersConfig {
+  errors: ConfigErrors = new ConfigErrors();
+  table: WorkloadTable = new WorkloadTable();
+  target: TargetSource = TargetSource.Authority;
+  /** For TargetSource.Config: the fixed target. */
+  fixedTarget: HostPort | null = null;
+  /** Port for SNI targets; -1 = the client's :authority port, else 443. */
+  sniPort: i32 = -1;
+  sendBaggage: bool = true;
+  sendForwarded: bool = true;
+  sendXForwardedFor: bool = false;
+  sendTraceparent: bool = true;
+  sendOriginalDstHost: bool = false;
+  added: Array<AddedHeader> = new Array<AddedHeader>();
+  /** Leave requests other than CONNECT untouched. */
+  onlyConnect: bool = true;
+}
+
+function isHeaderValue(s: string): bool {
+  if (s.length > MAX_HEADER_VALUE) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c != 0x09) || c == 0x7f || c > 0xff) return false;
+  }
+  return true;
+}
+
+/** Parses and validates the configuration; problems (with JSON paths) end up in `errors`. */
+export function parseConnectHeadersConfig(text: string): ConnectHeadersConfig {
+  const r = ConfigReader.fromText(text);
+  const c = new ConnectHeadersConfig();
+  c.errors = r.errors;
+  c.table = readWorkloadTableField(r, "workloads");
+
+  const target = r.optionalObject("target");
+  if (target !== null) {
+    c.target = <TargetSource>TARGET_SOURCES.indexOf(target.optionalEnum("from", TARGET_SOURCES, "authority"));
+    if (c.target == TargetSource.Config) {
+      const host = target.requiredString("host");
+      const port = target.optionalPort("port", 443);
+      if (host.length > 0) {
+        const hp = parseHostPort((host.indexOf(":") >= 0 && host.charCodeAt(0) != 0x5b ? "[" + host + "]" : host) + ":" + port.toString());
+        if (hp === null) target.fail("host", "must be a DNS name or an IP address: \"" + host + "\"");
+        else c.fixedTarget = hp;
+      }
+    } else {
+      if (target.has("host")) target.fail("host", "only allowed when \"from\" is \"config\"");
+      target.allow("host");
+      c.sniPort = c.target == TargetSource.Sni ? <i32>target.optionalPort("port", -1) : -1;
+      if (c.target == TargetSource.Authority && target.has("port")) target.fail("port", "only allowed when \"from\" is \"sni\" or \"config\"");
+      target.allow("port");
+    }
+    target.finish();
+  }
+
+  const headers = r.optionalObject("headers");
+  if (headers !== null) {
+    c.sendBaggage = headers.optionalBool("baggage", c.sendBaggage);
+    c.sendForwarded = headers.optionalBool("forwarded", c.sendForwarded);
+    c.sendXForwardedFor = headers.optionalBool("xForwardedFor", c.sendXForwardedFor);
+    c.sendTraceparent = headers.optionalBool("traceparent", c.sendTraceparent);
+    c.sendOriginalDstHost = headers.optionalBool("originalDstHost", c.sendOriginalDstHost);
+    headers.finish();
+  }
+
+  const added = r.optionalObject("add");
+  if (added !== null) {
+    const names = added.keys();
+    if (names.length > MAX_ADDED_HEADERS) added.failHere("at most " + MAX_ADDED_HEADERS.toString() + " headers");
+    for (let i = 0; i < names.length; i++) {
+      const name = unchecked(names[i]);
+      const value = added.requiredString(name, true);
+      if (!isToken(name) || name.toLowerCase() != name) added.fail(name, "header name must be a lower-case token");
+      else if (RESERVED_HEADERS.includes(name)) added.fail(name, "set by this filter or Envoy; use \"headers\" instead");
+      else if (!isHeaderValue(value)) added.fail(name, "header value has control characters or is longer than 8192");
+      else c.added.push(new AddedHeader(name, value));
+    }
+    added.finish();
+  }
+
+  c.onlyConnect = r.optionalBool("onlyConnect", true);
+  r.finish();
+  return c;
+}

@@ -1,0 +1,91 @@
+// connect-headers: HTTP filter for CONNECT requests a connection manager forwards upstream (egress through a
+// forward proxy, waypoint originate). Sets the CONNECT target (`:authority`) from the configuration, the TLS
+// SNI or the client's request, and the HBONE-style headers (baggage, forwarded, x-forwarded-for, traceparent,
+// x-envoy-original-dst-host) per configuration, replacing whatever the client sent under those names.
+export * from "../../sdk/exports";
+import {
+  FilterHeadersStatus, HttpContext, LogLevel, RootContext, getCurrentTimeNanoseconds, getPropertyString, log,
+  registerRootContext, requestHeaders, setPropertyString,
+} from "../../sdk";
+import { HostPort, SocketAddress, formatIp, isDnsName, parseHostPort, parseSocketAddress } from "../../lib/address";
+import { buildForwarded } from "../../lib/forwarded";
+import { TraceparentSource } from "../../lib/traceparent";
+import { ConnectHeadersConfig, TargetSource, parseConnectHeadersConfig } from "./config";
+
+const SOURCE_ADDRESS: string[] = ["source", "address"];
+const REQUESTED_SERVER_NAME: string[] = ["connection", "requested_server_name"];
+
+class ConnectHeadersRoot extends RootContext {
+  config: ConnectHeadersConfig = new ConnectHeadersConfig();
+  traceparents: TraceparentSource = new TraceparentSource(0);
+
+  onConfigure(configurationSize: u32): bool {
+    const config = parseConnectHeadersConfig(this.getPluginConfiguration());
+    if (!config.errors.ok) {
+      log.error("connect-headers: invalid plugin configuration: " + config.errors.summary());
+      return false;
+    }
+    this.config = config;
+    this.traceparents = new TraceparentSource(getCurrentTimeNanoseconds());
+    return true;
+  }
+
+  newHttpContext(contextId: u32): HttpContext | null {
+    return new ConnectHeadersStream(contextId, this);
+  }
+}
+
+/** The CONNECT target for this request, or null when it cannot be determined. */
+function chooseTarget(c: ConnectHeadersConfig, clientAuthority: HostPort | null): HostPort | null {
+  if (c.target == TargetSource.Config) return c.fixedTarget;
+  if (c.target == TargetSource.Authority) return clientAuthority !== null && clientAuthority.port > 0 ? clientAuthority : null;
+  const sni = getPropertyString(REQUESTED_SERVER_NAME);
+  if (sni === null || sni.length == 0 || !isDnsName(sni)) return null;
+  let port = c.sniPort;
+  if (port <= 0) port = clientAuthority !== null && clientAuthority.port > 0 ? clientAuthority.port : 443;
+  return new HostPort(sni.toLowerCase(), null, port);
+}
+
+class ConnectHeadersStream extends HttpContext {
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
+    const root = changetype<ConnectHeadersRoot>(this.root);
+    const c = root.config;
+    const method = requestHeaders.get(":method");
+    if (c.onlyConnect && (method === null || method != "CONNECT")) return FilterHeadersStatus.Continue;
+
+    const authorityText = requestHeaders.get(":authority");
+    const clientAuthority = authorityText !== null ? parseHostPort(authorityText, false) : null;
+    const target = chooseTarget(c, clientAuthority);
+    if (target === null) {
+      this.sendLocalResponse(400, "connect_headers_no_target", "no CONNECT target\n");
+      return FilterHeadersStatus.StopIteration;
+    }
+    const authority = target.toString();
+    requestHeaders.replace(":authority", authority);
+
+    const srcText = getPropertyString(SOURCE_ADDRESS);
+    const src: SocketAddress | null = srcText !== null ? parseSocketAddress(srcText) : null;
+    const source = src !== null ? c.table.workloadAt(src.ip) : null;
+    if (c.sendBaggage && source !== null) requestHeaders.replace("baggage", source.baggage());
+    if (c.sendForwarded && src !== null) requestHeaders.replace("forwarded", buildForwarded(src, target.host));
+    if (c.sendXForwardedFor && src !== null) requestHeaders.replace("x-forwarded-for", formatIp(src.ip));
+    if (c.sendTraceparent) requestHeaders.replace("traceparent", root.traceparents.next(getCurrentTimeNanoseconds(), <u64>this.id));
+    if (c.sendOriginalDstHost && target.ip !== null) requestHeaders.replace("x-envoy-original-dst-host", authority);
+    for (let i = 0; i < c.added.length; i++) {
+      const h = unchecked(c.added[i]);
+      requestHeaders.replace(h.name, h.value);
+    }
+
+    // For istio-stats: report the target service, not the forward proxy (seed 004's concern).
+    setPropertyString("connect_authority", authority);
+    setPropertyString("upstream_service", target.host);
+    if (target.ip !== null) {
+      const w = c.table.workloadAt(target.ip!);
+      if (w !== null) setPropertyString("upstream_peer", w.baggage());
+    }
+    if (log.enabled(LogLevel.Debug)) log.debug("connect-headers: CONNECT " + authority);
+    return FilterHeadersStatus.Continue;
+  }
+}
+
+registerRootContext("", (id: u32): RootContext => new ConnectHeadersRoot(id));

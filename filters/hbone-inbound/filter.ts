@@ -1,0 +1,108 @@
+// hbone-inbound: HTTP filter in the connection manager that terminates HBONE CONNECT on 15008. Checks that
+// `:authority` names a local workload, tells the ORIGINAL_DST cluster where to dial, removes headers a client
+// could forge, and turns `baggage` / `forwarded` into filter state for the metrics filter (README "Wiring").
+export * from "../../sdk/exports";
+import {
+  FilterHeadersStatus, HttpContext, LogLevel, RootContext, WasmResult, getPropertyString, log, registerRootContext,
+  requestHeaders, setEnvoyFilterState, setPropertyString,
+} from "../../sdk";
+import { SocketAddress, parseSocketAddress } from "../../lib/address";
+import { encodePeerMetadata, parsePeerMetadata } from "../../lib/baggage";
+import { forwardedHost } from "../../lib/forwarded";
+import { InboundConfig, SourceMetadata, TargetMode, parseInboundConfig } from "./config";
+import { Destination, resolveDestination } from "./destination";
+
+const SOURCE_ADDRESS: string[] = ["source", "address"];
+const DESTINATION_ADDRESS: string[] = ["destination", "address"];
+const ORIGINAL_DST_ADDRESS = "envoy.network.transport_socket.original_dst_address";
+const ORIGINAL_DST_HEADER = "x-envoy-original-dst-host";
+/** Longest `forwarded` header value we look at; longer ones are ignored (lib/forwarded has its own limits too). */
+const MAX_FORWARDED = 4096;
+
+class InboundRoot extends RootContext {
+  config: InboundConfig = new InboundConfig();
+
+  onConfigure(configurationSize: u32): bool {
+    const config = parseInboundConfig(this.getPluginConfiguration());
+    if (!config.errors.ok) {
+      log.error("hbone-inbound: invalid plugin configuration: " + config.errors.summary());
+      return false;
+    }
+    this.config = config;
+    return true;
+  }
+
+  newHttpContext(contextId: u32): HttpContext | null {
+    return new InboundStream(contextId, this);
+  }
+}
+
+function readAddress(path: string[]): SocketAddress | null {
+  const text = getPropertyString(path);
+  return text === null ? null : parseSocketAddress(text);
+}
+
+class InboundStream extends HttpContext {
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
+    const config = changetype<InboundRoot>(this.root).config;
+    // A client's x-envoy-original-dst-host must never reach ORIGINAL_DST (use_http_header trusts it blindly).
+    requestHeaders.remove(ORIGINAL_DST_HEADER);
+    for (let i = 0; i < config.stripHeaders.length; i++) requestHeaders.remove(unchecked(config.stripHeaders[i]));
+
+    const method = requestHeaders.get(":method");
+    if (method === null || method != "CONNECT") return this.refuse(400, "hbone_method_not_connect");
+    const authority = requestHeaders.get(":authority");
+    const d = resolveDestination(config, authority, readAddress(DESTINATION_ADDRESS));
+    if (d.status != 0) return this.refuse(d.status, d.details);
+
+    if (config.target != TargetMode.Header && setEnvoyFilterState(ORIGINAL_DST_ADDRESS, d.target) != WasmResult.Ok) {
+      if (config.target == TargetMode.FilterState) return this.refuse(503, "hbone_filter_state_refused");
+    }
+    if (config.target != TargetMode.FilterState) requestHeaders.replace(ORIGINAL_DST_HEADER, d.target);
+    this.publish(config, d);
+    if (log.enabled(LogLevel.Debug)) log.debug("hbone-inbound: CONNECT " + (authority !== null ? authority : "") + " -> " + d.target);
+    return FilterHeadersStatus.Continue;
+  }
+
+  private refuse(status: u32, details: string): FilterHeadersStatus {
+    if (log.enabled(LogLevel.Debug)) log.debug("hbone-inbound: refusing CONNECT: " + details);
+    this.sendLocalResponse(status, details, details + "\n");
+    return FilterHeadersStatus.StopIteration;
+  }
+
+  /** Filter state for identity-rbac / istio-stats on this stream (CONTRACTS.md). Labels only, never identity. */
+  private publish(config: InboundConfig, d: Destination): void {
+    const local = d.workload!;
+    setPropertyString("upstream_peer", local.baggage());
+    setPropertyString("upstream_peer_principal", local.identity);
+
+    let service = d.service;
+    const forwarded = requestHeaders.get("forwarded");
+    if (service === null && forwarded !== null && forwarded.length <= MAX_FORWARDED) {
+      // ztunnel reads only host= of `forwarded`, to pick among the destination's services; for= is ignored.
+      const host = forwardedHost(forwarded);
+      if (host !== null) service = local.service(host.toLowerCase());
+    }
+    if (service !== null) setPropertyString("upstream_service", service.hostname);
+
+    const peer = this.sourceBaggage(config);
+    if (peer.length > 0) setPropertyString("downstream_peer", peer);
+  }
+
+  /** Source labels: the table entry of the TCP peer, else the CONNECT's baggage re-encoded from parsed fields. */
+  private sourceBaggage(config: InboundConfig): string {
+    if (config.sourceMetadata != SourceMetadata.Baggage) {
+      const src = readAddress(SOURCE_ADDRESS);
+      const w = src !== null ? config.table.workloadAt(src.ip) : null;
+      if (w !== null) return w.baggage();
+      if (config.sourceMetadata == SourceMetadata.Table) return "";
+    }
+    const header = requestHeaders.get("baggage");
+    if (header === null) return "";
+    const m = parsePeerMetadata(header); // null when over W3C limits (8192 bytes / 64 members)
+    if (m === null || m.isEmpty()) return "";
+    return encodePeerMetadata(m);
+  }
+}
+
+registerRootContext("", (id: u32): RootContext => new InboundRoot(id));

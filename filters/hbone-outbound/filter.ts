@@ -1,0 +1,108 @@
+// hbone-outbound: network filter on the outbound capture listener (15001). Decides per connection where the
+// bytes go (route.ts) and hands the decision to Envoy through filter state, all in proxy_on_new_connection,
+// before tcp_proxy's own onNewConnection reads it (README "Wiring").
+export * from "../../sdk/exports";
+import {
+  FilterStatus, LogLevel, RootContext, TcpContext, WasmResult, getCurrentTimeNanoseconds, getPropertyString, log,
+  registerRootContext, setEnvoyFilterState, setPropertyString,
+} from "../../sdk";
+import { SocketAddress, formatIp, parseSocketAddress } from "../../lib/address";
+import { buildForwarded } from "../../lib/forwarded";
+import { TraceparentSource } from "../../lib/traceparent";
+import { OutboundConfig, parseOutboundConfig } from "./config";
+import { Route, RouteKind, decideRoute, routeKindName } from "./route";
+import * as keys from "./keys";
+
+const SOURCE_ADDRESS: string[] = ["source", "address"];
+const DESTINATION_ADDRESS: string[] = ["destination", "address"];
+
+class OutboundRoot extends RootContext {
+  config: OutboundConfig = new OutboundConfig();
+  traceparents: TraceparentSource = new TraceparentSource(0);
+
+  onConfigure(configurationSize: u32): bool {
+    const config = parseOutboundConfig(this.getPluginConfiguration());
+    if (!config.errors.ok) {
+      log.error("hbone-outbound: invalid plugin configuration: " + config.errors.summary());
+      return false;
+    }
+    this.config = config;
+    this.traceparents = new TraceparentSource(getCurrentTimeNanoseconds());
+    if (log.enabled(LogLevel.Info)) log.info("hbone-outbound: " + config.table.size.toString() + " workloads");
+    return true;
+  }
+
+  newTcpContext(contextId: u32): TcpContext | null {
+    return new OutboundConnection(contextId, this);
+  }
+}
+
+function readAddress(path: string[]): SocketAddress | null {
+  const text = getPropertyString(path);
+  return text === null ? null : parseSocketAddress(text);
+}
+
+class OutboundConnection extends TcpContext {
+  onNewConnection(): FilterStatus {
+    const root = changetype<OutboundRoot>(this.root);
+    const config = root.config;
+    const src = readAddress(SOURCE_ADDRESS);
+    const dst = readAddress(DESTINATION_ADDRESS);
+    const route = decideRoute(config, src, dst, <u64>this.id);
+    if (log.enabled(LogLevel.Debug)) log.debug(describe(route, src, dst));
+    if (!this.steer(route) || (route.tunnelled && !this.publishTunnel(root, route, src))) {
+      log.error("hbone-outbound: Envoy refused filter state (needs Envoy >= 1.29); closing connection");
+      this.closeDownstream();
+      return FilterStatus.StopIteration;
+    }
+    this.publishPeer(route);
+    return FilterStatus.Continue;
+  }
+
+  /** Cluster, dial address and tunnelling switch for tcp_proxy / ORIGINAL_DST. False when Envoy refused one. */
+  private steer(route: Route): bool {
+    if (setEnvoyFilterState(keys.TCP_PROXY_CLUSTER, route.cluster) != WasmResult.Ok) return false;
+    if (route.target.length > 0 && setEnvoyFilterState(keys.ORIGINAL_DST_ADDRESS, route.target) != WasmResult.Ok) return false;
+    if (!route.tunnelled && setEnvoyFilterState(keys.DISABLE_TUNNELING, "true") != WasmResult.Ok) return false;
+    return true;
+  }
+
+  /** CONNECT :authority, headers and the expected peer identity. */
+  private publishTunnel(root: OutboundRoot, route: Route, src: SocketAddress | null): bool {
+    const config = root.config;
+    if (config.verifyPeerIdentity && route.peerIdentity.length > 0) {
+      if (setEnvoyFilterState(keys.UPSTREAM_SUBJECT_ALT_NAMES, route.peerIdentity) != WasmResult.Ok) return false;
+    }
+    setPropertyString(keys.AUTHORITY, route.authority);
+    const source = route.source;
+    if (config.sendBaggage && source !== null) setPropertyString(keys.BAGGAGE, source.baggage());
+    if (src !== null) {
+      const service = route.service;
+      if (config.sendForwarded) setPropertyString(keys.FORWARDED, buildForwarded(src, service !== null ? service.hostname : ""));
+      if (config.sendXForwardedFor) setPropertyString(keys.X_FORWARDED_FOR, formatIp(src.ip));
+    }
+    if (config.sendTraceparent) setPropertyString(keys.TRACEPARENT, root.traceparents.next(getCurrentTimeNanoseconds(), <u64>this.id));
+    if (config.sendOriginalDstHost) setPropertyString(keys.ORIGINAL_DST_HOST, route.authority);
+    return true;
+  }
+
+  /** What istio-stats and identity-rbac read about the other end (CONTRACTS.md). */
+  private publishPeer(route: Route): void {
+    setPropertyString(keys.ROUTE, routeKindName(route.kind));
+    const destination = route.destination;
+    if (destination !== null) setPropertyString(keys.UPSTREAM_PEER, destination.baggage());
+    if (route.tunnelled && route.peerIdentity.length > 0) setPropertyString(keys.UPSTREAM_PEER_PRINCIPAL, route.peerIdentity);
+    const service = route.service;
+    if (service !== null) setPropertyString(keys.UPSTREAM_SERVICE, service.hostname);
+  }
+}
+
+function describe(route: Route, src: SocketAddress | null, dst: SocketAddress | null): string {
+  let text = "hbone-outbound: " + (src !== null ? src.toString() : "?") + " -> " + (dst !== null ? dst.toString() : "?") +
+    ": " + routeKindName(route.kind) + " (" + route.reason + ") cluster=" + route.cluster;
+  if (route.target.length > 0) text += " dial=" + route.target;
+  if (route.kind == RouteKind.Hbone || route.kind == RouteKind.Waypoint) text += " authority=" + route.authority;
+  return text;
+}
+
+registerRootContext("", (id: u32): RootContext => new OutboundRoot(id));

@@ -1,0 +1,373 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { Host } from "../../emulator/index.ts";
+import { HostCallCounter } from "../../test/helpers/host-calls.ts";
+
+const WASM = "build/hbone-outbound.wasm";
+const FIXTURE = JSON.parse(readFileSync(new URL("./fixtures/config.json", import.meta.url), "utf8"));
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/;
+const ID = (ns: string, sa: string) => `spiffe://cluster.local/ns/${ns}/sa/${sa}`;
+const SLEEP = "10.0.0.10:40000";
+
+const counter = new HostCallCounter();
+beforeAll(() => void counter.install());
+afterAll(() => counter.uninstall());
+
+async function load(config: unknown = FIXTURE) {
+  const host = new Host({ logLevel: "debug" });
+  const plugin = await host.loadPlugin({ module: WASM, configuration: typeof config === "string" ? config : JSON.stringify(config) });
+  return { host, plugin };
+}
+
+/** Opens one connection and returns what Envoy would see in filter state afterwards. */
+async function connect(source: string | null, destination: string | null, config: unknown = FIXTURE) {
+  const { host, plugin } = await load(config);
+  const properties: Record<string, string> = {};
+  if (source !== null) properties["source.address"] = source;
+  if (destination !== null) properties["destination.address"] = destination;
+  const c = host.tcpConnection({ filters: [plugin], properties });
+  counter.reset();
+  c.open();
+  const calls = counter.total(["env.proxy_log", "env.proxy_get_log_level"]);
+  const fs = c.filterState;
+  const get = (key: string) => fs.plain(key);
+  return { host, c, get, calls, breakdown: counter.snapshot() };
+}
+
+describe("hbone-outbound: hop rules (istio-facts §1.3)", () => {
+  it("tunnels directly to an HBONE pod: pod:15008, :authority pod:port, identity of the pod", async () => {
+    const { get, c, host } = await connect(SLEEP, "10.0.1.20:80");
+    expect(get("envoy.tcp_proxy.cluster")).toBe("hbone_originate");
+    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.1.20:15008");
+    expect(get("envoy.tcp_proxy.disable_tunneling")).toBeNull();
+    expect(get("envoy.network.upstream_subject_alt_names")).toBe(ID("default", "httpbin"));
+    expect(get("wasm.hbone_authority")).toBe("10.0.1.20:80");
+    expect(get("wasm.hbone_original_dst")).toBe("10.0.1.20:80");
+    expect(get("wasm.hbone_baggage")).toBe(
+      "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=sleep,service.name=sleep,service.version=v1",
+    );
+    expect(get("wasm.hbone_forwarded")).toBe('for="10.0.0.10:40000"');
+    expect(get("wasm.hbone_xff")).toBe("10.0.0.10");
+    expect(get("wasm.hbone_traceparent")).toMatch(TRACEPARENT);
+    expect(get("wasm.hbone_route")).toBe("hbone");
+    expect(get("wasm.upstream_peer")).toBe(
+      "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=httpbin,service.name=httpbin,service.version=v1",
+    );
+    expect(get("wasm.upstream_peer_principal")).toBe(ID("default", "httpbin"));
+    expect(get("wasm.upstream_service")).toBeNull();
+    expect(c.closed).toBeNull();
+    expect(host.traps).toEqual([]);
+  });
+
+  it("translates a service VIP:port to the backend pod and its target port, with forwarded host=", async () => {
+    const { get } = await connect(SLEEP, "10.96.0.20:8000");
+    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.1.20:15008");
+    expect(get("wasm.hbone_authority")).toBe("10.0.1.20:80");
+    expect(get("wasm.hbone_forwarded")).toBe('for="10.0.0.10:40000";host=httpbin.default.svc.cluster.local');
+    expect(get("wasm.upstream_service")).toBe("httpbin.default.svc.cluster.local");
+  });
+
+  it("handles a workload behind several services and ports", async () => {
+    expect((await connect(SLEEP, "10.96.0.21:9000")).get("wasm.hbone_authority")).toBe("10.0.1.20:9901");
+    const admin = await connect(SLEEP, "10.96.0.21:9443");
+    expect(admin.get("wasm.hbone_authority")).toBe("10.0.1.20:443");
+    expect(admin.get("wasm.upstream_service")).toBe("httpbin-admin.default.svc.cluster.local");
+    const unexposed = await connect(SLEEP, "10.96.0.21:9999");
+    expect(unexposed.get("envoy.tcp_proxy.cluster")).toBe("BlackHoleCluster");
+    expect(unexposed.get("wasm.hbone_route")).toBe("blackhole");
+  });
+
+  it("spreads connections to a service over its backends", async () => {
+    const { host, plugin } = await load();
+    const targets = new Set<string | null>();
+    for (let i = 0; i < 6; i++) {
+      const c = host.tcpConnection({ filters: [plugin], properties: { "source.address": SLEEP, "destination.address": "10.96.2.30:9080" } });
+      c.open();
+      targets.add(c.filterState.plain("envoy.network.transport_socket.original_dst_address"));
+      expect(c.filterState.plain("wasm.hbone_authority")).toBe(c.filterState.plain("envoy.network.transport_socket.original_dst_address")!.replace(":15008", ":9080"));
+    }
+    expect([...targets].sort()).toEqual(["10.0.2.31:15008", "10.0.2.32:15008"]);
+  });
+
+  it("sends service traffic through the service's waypoint with :authority = the VIP:port dialled", async () => {
+    const { get } = await connect(SLEEP, "10.96.2.40:9080");
+    expect(get("envoy.tcp_proxy.cluster")).toBe("hbone_originate");
+    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.2.99:15008");
+    expect(get("wasm.hbone_authority")).toBe("10.96.2.40:9080");
+    expect(get("wasm.hbone_route")).toBe("waypoint");
+    // the waypoint's identity comes from its own table entry when the waypoint reference has none
+    expect(get("envoy.network.upstream_subject_alt_names")).toBe(ID("bookinfo", "bookinfo-waypoint"));
+    expect(get("wasm.upstream_peer_principal")).toBe(ID("bookinfo", "bookinfo-waypoint"));
+    expect(get("wasm.upstream_service")).toBe("ratings.bookinfo.svc.cluster.local");
+    expect(get("wasm.hbone_forwarded")).toBe('for="10.0.0.10:40000";host=ratings.bookinfo.svc.cluster.local');
+  });
+
+  it("sends workload-addressed traffic through the workload's waypoint, unless it comes from that waypoint", async () => {
+    const via = await connect(SLEEP, "10.0.2.50:9080");
+    expect(via.get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.2.99:15008");
+    expect(via.get("wasm.hbone_authority")).toBe("10.0.2.50:9080");
+    expect(via.get("envoy.network.upstream_subject_alt_names")).toBe(ID("bookinfo", "bookinfo-waypoint"));
+    expect(via.get("wasm.upstream_peer")).toContain("k8s.deployment.name=details");
+
+    const fromWaypoint = await connect("10.0.2.99:50000", "10.0.2.50:9080");
+    expect(fromWaypoint.get("wasm.hbone_route")).toBe("hbone");
+    expect(fromWaypoint.get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.2.50:15008");
+    expect(fromWaypoint.get("envoy.network.upstream_subject_alt_names")).toBe(ID("bookinfo", "details"));
+    expect(fromWaypoint.get("wasm.hbone_baggage")).toContain("k8s.deployment.name=bookinfo-waypoint");
+  });
+
+  it("sends plain TCP to a workload that does not speak HBONE (still translating the service port)", async () => {
+    const { get } = await connect(SLEEP, "10.96.3.5:5432");
+    expect(get("envoy.tcp_proxy.cluster")).toBe("PlainTcpCluster");
+    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.3.5:15432");
+    expect(get("envoy.tcp_proxy.disable_tunneling")).toBe("true");
+    expect(get("wasm.hbone_authority")).toBeNull();
+    expect(get("wasm.hbone_baggage")).toBeNull();
+    expect(get("envoy.network.upstream_subject_alt_names")).toBeNull();
+    expect(get("wasm.hbone_route")).toBe("plain");
+    expect(get("wasm.upstream_peer")).toContain("k8s.deployment.name=legacy-db");
+    expect(get("wasm.upstream_peer_principal")).toBeNull();
+  });
+
+  it("passes destinations outside the table through as plain TCP to the original destination", async () => {
+    const { get } = await connect(SLEEP, "93.184.216.34:443");
+    expect(get("envoy.tcp_proxy.cluster")).toBe("PassthroughCluster");
+    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("93.184.216.34:443");
+    expect(get("envoy.tcp_proxy.disable_tunneling")).toBe("true");
+    expect(get("wasm.hbone_route")).toBe("passthrough");
+    for (const key of ["wasm.hbone_authority", "wasm.hbone_baggage", "wasm.hbone_forwarded", "wasm.upstream_peer", "wasm.upstream_peer_principal"]) {
+      expect(get(key), key).toBeNull();
+    }
+  });
+
+  it("blackholes connections to the capture port itself", async () => {
+    for (const dst of ["10.0.1.20:15001", "93.184.216.34:15001"]) {
+      const { get } = await connect(SLEEP, dst);
+      expect(get("envoy.tcp_proxy.cluster")).toBe("BlackHoleCluster");
+      expect(get("envoy.tcp_proxy.disable_tunneling")).toBe("true");
+      expect(get("envoy.network.transport_socket.original_dst_address")).toBeNull();
+    }
+  });
+
+  it("brackets IPv6 in the dial address, :authority, forwarded and keeps XFF bare", async () => {
+    const { get } = await connect("[fd00::10]:5555", "[fd00:96:0:0::20]:80");
+    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("[fd00:1::20]:15008");
+    expect(get("wasm.hbone_authority")).toBe("[fd00:1::20]:8080");
+    expect(get("wasm.hbone_original_dst")).toBe("[fd00:1::20]:8080");
+    expect(get("wasm.hbone_forwarded")).toBe('for="[fd00::10]:5555";host=web.v6.svc.cluster.local');
+    expect(get("wasm.hbone_xff")).toBe("fd00::10");
+    expect(get("wasm.hbone_baggage")).toContain("k8s.deployment.name=sleep");
+    const direct = await connect("[fd00::10]:5555", "[fd00:1::20]:8080");
+    expect(direct.get("envoy.network.transport_socket.original_dst_address")).toBe("[fd00:1::20]:15008");
+    const out = await connect("[fd00::10]:5555", "[2001:db8::1]:443");
+    expect(out.get("envoy.network.transport_socket.original_dst_address")).toBe("[2001:db8::1]:443");
+  });
+
+  it("uses the source identity's own HBONE cluster when one is configured", async () => {
+    const { get } = await connect("10.0.0.11:1234", "10.0.1.20:80");
+    expect(get("envoy.tcp_proxy.cluster")).toBe("hbone_originate_curl");
+    expect(get("wasm.hbone_baggage")).toBe(
+      "k8s.cluster.name=Kubernetes,k8s.namespace.name=tools,k8s.pod.name=curl,service.name=curl,service.version=latest",
+    );
+  });
+});
+
+describe("hbone-outbound: missing entries", () => {
+  it("blackholes tunnels from sources outside the table by default, as ztunnel refuses them", async () => {
+    const { get } = await connect("10.9.9.9:1000", "10.0.1.20:80");
+    expect(get("envoy.tcp_proxy.cluster")).toBe("BlackHoleCluster");
+    expect(get("wasm.hbone_authority")).toBeNull();
+    // passthrough destinations do not need a known source
+    expect((await connect("10.9.9.9:1000", "8.8.8.8:53")).get("envoy.tcp_proxy.cluster")).toBe("PassthroughCluster");
+  });
+
+  it("follows unknownSource: tunnel (no baggage) or passthrough", async () => {
+    const tunnel = await connect("10.9.9.9:1000", "10.0.1.20:80", { ...FIXTURE, unknownSource: "tunnel" });
+    expect(tunnel.get("envoy.tcp_proxy.cluster")).toBe("hbone_originate");
+    expect(tunnel.get("wasm.hbone_authority")).toBe("10.0.1.20:80");
+    expect(tunnel.get("wasm.hbone_baggage")).toBeNull();
+    expect(tunnel.get("wasm.hbone_forwarded")).toBe('for="10.9.9.9:1000"');
+    const pass = await connect("10.9.9.9:1000", "10.0.1.20:80", { ...FIXTURE, unknownSource: "passthrough" });
+    expect(pass.get("envoy.tcp_proxy.cluster")).toBe("PassthroughCluster");
+    expect(pass.get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.1.20:80");
+  });
+
+  it("blackholes when Envoy gives no usable original destination", async () => {
+    for (const dst of [null, "", "garbage", "10.0.1.20", "[fd00::1", "10.0.1.20:99999"]) {
+      const { get, host } = await connect(SLEEP, dst);
+      expect(get("envoy.tcp_proxy.cluster"), String(dst)).toBe("BlackHoleCluster");
+      expect(host.traps).toEqual([]);
+    }
+  });
+
+  it("treats a missing source address as an unknown source", async () => {
+    expect((await connect(null, "10.0.1.20:80")).get("envoy.tcp_proxy.cluster")).toBe("BlackHoleCluster");
+  });
+
+  it("with an empty table everything is passthrough", async () => {
+    const { get } = await connect(SLEEP, "10.0.1.20:80", { workloads: [] });
+    expect(get("envoy.tcp_proxy.cluster")).toBe("PassthroughCluster");
+  });
+});
+
+describe("hbone-outbound: headers per configuration", () => {
+  it("publishes only the headers that are enabled", async () => {
+    const config = { ...FIXTURE, headers: { baggage: false, forwarded: false, xForwardedFor: false, traceparent: false, originalDstHost: false } };
+    const { get } = await connect(SLEEP, "10.0.1.20:80", config);
+    expect(get("wasm.hbone_authority")).toBe("10.0.1.20:80");
+    for (const key of ["wasm.hbone_baggage", "wasm.hbone_forwarded", "wasm.hbone_xff", "wasm.hbone_traceparent", "wasm.hbone_original_dst"]) {
+      expect(get(key), key).toBeNull();
+    }
+  });
+
+  it("skips the per-connection SAN check when verifyPeerIdentity is false", async () => {
+    const { get } = await connect(SLEEP, "10.0.1.20:80", { ...FIXTURE, verifyPeerIdentity: false });
+    expect(get("envoy.network.upstream_subject_alt_names")).toBeNull();
+    expect(get("wasm.upstream_peer_principal")).toBe(ID("default", "httpbin"));
+  });
+
+  it("makes a fresh traceparent per connection", async () => {
+    const { host, plugin } = await load();
+    const values = new Set<string | null>();
+    for (let i = 0; i < 50; i++) {
+      const c = host.tcpConnection({ filters: [plugin], properties: { "source.address": SLEEP, "destination.address": "10.0.1.20:80" } });
+      c.open();
+      values.add(c.filterState.plain("wasm.hbone_traceparent"));
+    }
+    expect(values.size).toBe(50);
+  });
+});
+
+describe("hbone-outbound: the shipped tcp_proxy tunneling_config reads what the filter publishes", () => {
+  const snippet = parseYaml(readFileSync(new URL("./envoy.yaml", import.meta.url), "utf8"));
+  const listener = snippet.static_resources.listeners[0];
+  const filters = listener.filter_chains[0].filters;
+  const wasmConfig = filters[0].typed_config.config.configuration.value as string;
+  const tunneling = filters.find((f: { name: string }) => f.name === "envoy.filters.network.tcp_proxy").typed_config.tunneling_config;
+
+  // %FILTER_STATE(key:PLAIN)% → the object's string (header formatter: absent → "", header then omitted;
+  // hostname formatter: absent → "-").
+  const render = (template: string, plain: (k: string) => string | null, absent: string) =>
+    template.replace(/%FILTER_STATE\(([^:)]+):PLAIN\)%/g, (_m, key: string) => plain(key) ?? absent);
+
+  it("the snippet's plugin configuration loads", async () => {
+    await expect(load(wasmConfig)).resolves.toBeTruthy();
+  });
+
+  it("renders the CONNECT request ztunnel would send", async () => {
+    const { c } = await connect(SLEEP, "10.96.0.20:8000", wasmConfig);
+    const plain = (k: string) => c.filterState.plain(k);
+    const hostname = render(tunneling.hostname, plain, "-");
+    const headers = Object.fromEntries(
+      (tunneling.headers_to_add as Array<{ header: { key: string; value: string } }>)
+        .map((h) => [h.header.key, render(h.header.value, plain, "")])
+        .filter(([, v]) => v !== ""),
+    );
+    expect(hostname).toBe("10.0.0.20:80");
+    expect(headers).toEqual({
+      baggage: "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=sleep,service.name=sleep,service.version=latest",
+      forwarded: 'for="10.0.0.10:40000";host=httpbin.default.svc.cluster.local',
+      traceparent: expect.stringMatching(TRACEPARENT),
+      "x-envoy-original-dst-host": "10.0.0.20:80",
+    });
+  });
+});
+
+describe("hbone-outbound: configuration errors name the JSON path and fail on_configure", () => {
+  const cases: Array<[string, unknown, string]> = [
+    ["not JSON", "{", "$"],
+    ["not an object", "[]", "$: expected object, got array"],
+    ["unknown field", { ...FIXTURE, tunnel: true }, "$.tunnel: unknown field"],
+    ["capture port", { ...FIXTURE, capturePort: 0 }, "$.capturePort: must be between 1 and 65535"],
+    ["hbone port equals capture port", { ...FIXTURE, hbonePort: 15001 }, "$.hbonePort: must differ from capturePort"],
+    ["cluster name", { ...FIXTURE, clusters: { hbone: "" } }, "$.clusters.hbone: must not be empty"],
+    ["cluster name spaces", { ...FIXTURE, clusters: { plain: "a b" } }, "$.clusters.plain: must be a cluster name"],
+    ["unknown cluster role", { ...FIXTURE, clusters: { tunnel: "x" } }, "$.clusters.tunnel: unknown field"],
+    ["hboneClusters key", { ...FIXTURE, hboneClusters: { sleep: "x" } }, "$.hboneClusters.sleep: key must be a SPIFFE id"],
+    ["header flag type", { ...FIXTURE, headers: { baggage: "yes" } }, "$.headers.baggage: expected boolean, got string"],
+    ["unknown header", { ...FIXTURE, headers: { cookie: true } }, "$.headers.cookie: unknown field"],
+    ["unknownSource", { ...FIXTURE, unknownSource: "allow" }, "$.unknownSource: must be one of blackhole, passthrough, tunnel"],
+    ["verifyPeerIdentity", { ...FIXTURE, verifyPeerIdentity: 1 }, "$.verifyPeerIdentity: expected boolean, got number"],
+    ["workload field", { ...FIXTURE, workloads: [{ ...FIXTURE.workloads[0], addresses: ["nope"] }] }, "$.workloads[0].addresses[0]: not an IP address"],
+  ];
+  for (const [name, config, message] of cases) {
+    it(name, async () => {
+      const host = new Host();
+      await expect(host.loadPlugin({ module: WASM, configuration: typeof config === "string" ? config : JSON.stringify(config) })).rejects.toThrow();
+      const errors = host.logs.filter((l) => l.level === "error").map((l) => l.message).join("\n");
+      expect(errors).toContain("hbone-outbound: invalid plugin configuration: " + message);
+    });
+  }
+});
+
+describe("hbone-outbound: robustness and cost", () => {
+  it("never traps on hostile addresses", async () => {
+    const { host, plugin } = await load();
+    const hostile = [
+      "x".repeat(100000), "[" + ":".repeat(5000) + "]:1", "10.0.0.10:40000\u0000", "[fd00::10%eth0]:1", "[::ffff:10.0.1.20]:80",
+      "10.0.1.20:-1", "10.0.1.20:0", "\u00ff\u00fe:1", "[]:80", "[:::]:80",
+    ];
+    for (const a of hostile) {
+      for (const [src, dst] of [[a, "10.0.1.20:80"], [SLEEP, a]]) {
+        const c = host.tcpConnection({ filters: [plugin], properties: { "source.address": src, "destination.address": dst } });
+        c.open();
+        c.closeDownstream("remote");
+        expect(c.filterState.plain("envoy.tcp_proxy.cluster")).not.toBeNull();
+      }
+    }
+    expect(host.traps).toEqual([]);
+  });
+
+  it("closes the connection when Envoy refuses set_envoy_filter_state (Envoy older than the minimum)", async () => {
+    const { host, plugin } = await load();
+    host.registerForeignFunction("set_envoy_filter_state", () => ({ status: 1 }));
+    const c = host.tcpConnection({ filters: [plugin], properties: { "source.address": SLEEP, "destination.address": "10.0.1.20:80" } });
+    c.open();
+    expect(c.closed).not.toBeNull();
+    expect(host.logs.some((l) => l.level === "error" && l.message.includes("needs Envoy >= 1.29"))).toBe(true);
+  });
+
+  it("host calls per connection stay small (measured, see README)", async () => {
+    const hbone = await connect(SLEEP, "10.96.0.20:8000");
+    const pass = await connect(SLEEP, "93.184.216.34:443");
+    const hole = await connect(SLEEP, "10.0.1.20:15001");
+    // get_property ×2, set_envoy_filter_state ×3 (incl. SAN), set_property ×10, current time ×1
+    expect(hbone.calls).toBeLessThanOrEqual(16);
+    expect(pass.calls).toBeLessThanOrEqual(6);
+    expect(hole.calls).toBeLessThanOrEqual(5);
+    console.log("host calls per connection:", { hbone: hbone.breakdown, passthrough: pass.breakdown, blackhole: hole.breakdown });
+  });
+});
+
+describe("hbone-outbound: property-based addresses", () => {
+  it("every connection gets exactly one decision and tunnelled ones always carry an authority", async () => {
+    const fc = await import("fast-check");
+    const { host, plugin } = await load();
+    const known = ["10.0.0.10", "10.0.1.20", "10.96.0.20", "10.96.0.21", "10.96.2.30", "10.96.2.40", "10.0.2.50", "10.0.2.99", "10.0.3.5", "10.96.3.5", "8.8.8.8"];
+    const address = fc.oneof(
+      fc.tuple(fc.constantFrom(...known), fc.integer({ min: 0, max: 65535 })).map(([ip, p]) => `${ip}:${p}`),
+      fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 65535 })).map(([ip, p]) => `[${ip}]:${p}`),
+      fc.string({ maxLength: 80 }),
+    );
+    fc.assert(
+      fc.property(address, address, (src, dst) => {
+        const c = host.tcpConnection({ filters: [plugin], properties: { "source.address": src, "destination.address": dst } });
+        c.open();
+        const fs = c.filterState;
+        const route = fs.plain("wasm.hbone_route");
+        expect(["hbone", "waypoint", "plain", "passthrough", "blackhole"]).toContain(route);
+        const tunnelled = route === "hbone" || route === "waypoint";
+        expect(fs.plain("envoy.tcp_proxy.disable_tunneling")).toBe(tunnelled ? null : "true");
+        if (tunnelled) {
+          expect(fs.plain("wasm.hbone_authority")).toMatch(/^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:.]+\]):\d+$/);
+          expect(fs.plain("envoy.network.transport_socket.original_dst_address")).toMatch(/:15008$/);
+        }
+        if (route === "blackhole") expect(fs.plain("envoy.tcp_proxy.cluster")).toBe("BlackHoleCluster");
+        c.closeDownstream("remote");
+      }),
+      { numRuns: 400 },
+    );
+    expect(host.traps).toEqual([]);
+  });
+});

@@ -1,0 +1,182 @@
+// istio-stats plugin configuration (JSON; README.md documents every field).
+
+import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
+import { parseSpiffeId } from "../../lib/spiffe";
+import { parseDecimal } from "../../lib/strings";
+import { Workload } from "./workload";
+
+export enum Reporter {
+  Source = 0,
+  Destination = 1,
+  Waypoint = 2,
+}
+
+export const REPORTER_NAMES: Array<string> = ["source", "destination", "waypoint"];
+
+/** Metric families, by the name used in `metrics[].name` (Istio's names without the `istio_` prefix). */
+export const METRIC_NAMES: Array<string> = [
+  "requests_total",
+  "request_duration_milliseconds",
+  "request_bytes",
+  "response_bytes",
+  "request_messages_total",
+  "response_messages_total",
+  "tcp_connections_opened_total",
+  "tcp_connections_closed_total",
+  "tcp_sent_bytes_total",
+  "tcp_received_bytes_total",
+];
+
+/** Istio's native filter reports TCP bytes every 5s by default (istio/proxy istio_stats.cc). */
+export const DEFAULT_TCP_REPORTING_MS: u32 = 5000;
+const MAX_TCP_REPORTING_MS: i64 = 24 * 3600 * 1000;
+
+/** A service the destination_service* labels name. Empty fields are unknown. */
+export class ServiceIdentity {
+  host: string = "";
+  name: string = "";
+  namespace: string = "";
+}
+
+export class StatsConfig {
+  errors: ConfigErrors = new ConfigErrors();
+  /** Set when `reporter` was given; otherwise the listener direction decides (see root.ts). */
+  reporterGiven: bool = false;
+  reporter: Reporter = Reporter.Destination;
+  /** The workload this proxy runs for; fields left empty are filled from node metadata. */
+  local: Workload = new Workload();
+  localPrincipal: string = "";
+  service: ServiceIdentity = new ServiceIdentity();
+  disableHostHeaderFallback: bool = false;
+  tcpReportingMs: u32 = DEFAULT_TCP_REPORTING_MS;
+  /** Indexed like METRIC_NAMES (and series.ts M_*). */
+  dropped: StaticArray<bool> = new StaticArray<bool>(10);
+  downstreamPeerKey: string = "wasm.downstream_peer";
+  upstreamPeerKey: string = "wasm.upstream_peer";
+  upstreamPeerPrincipalKey: string = "wasm.upstream_peer_principal";
+  /** Destination service hostname published by hbone-outbound (source reporter). */
+  upstreamServiceKey: string = "wasm.upstream_service";
+  /** Source workload baggage published by hbone-outbound (source reporter on a node-level proxy). */
+  sourcePeerKey: string = "wasm.hbone_baggage";
+  /** Peer metadata used when the peer filter state is absent (never a principal). */
+  peerFallback: Workload = new Workload();
+}
+
+/** Parses and validates the configuration; problems (with JSON paths) end up in `errors`. */
+export function parseStatsConfig(text: string): StatsConfig {
+  const r = ConfigReader.fromText(text, true);
+  const c = new StatsConfig();
+  c.errors = r.errors;
+
+  if (r.has("reporter")) {
+    c.reporterGiven = true;
+    c.reporter = <Reporter>REPORTER_NAMES.indexOf(r.optionalEnum("reporter", REPORTER_NAMES, "destination"));
+  } else {
+    r.allow("reporter");
+  }
+
+  const local = r.optionalObject("local");
+  if (local !== null) {
+    readWorkload(local, c.local);
+    const principal = local.optionalString("principal", "", false);
+    if (principal.length > 0 && parseSpiffeId(principal) === null) {
+      local.fail("principal", "must be a SPIFFE id spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>");
+    } else {
+      c.localPrincipal = principal;
+    }
+    local.finish();
+  }
+
+  const service = r.optionalObject("destinationService");
+  if (service !== null) {
+    c.service.host = service.optionalString("host", "", false);
+    c.service.name = service.optionalString("name", "", false);
+    c.service.namespace = service.optionalString("namespace", "", false);
+    service.finish();
+  }
+
+  c.disableHostHeaderFallback = r.optionalBool("disableHostHeaderFallback", false);
+
+  if (r.has("tcpReportingDuration")) {
+    const text = r.optionalString("tcpReportingDuration", "", false);
+    const ms = parseDurationMs(text);
+    if (ms < 0 || ms > MAX_TCP_REPORTING_MS) {
+      r.fail("tcpReportingDuration", "must be a duration such as \"5s\", \"1.5s\", \"500ms\" or \"1m\" (0 reports at close only, at most 24h)");
+    } else {
+      c.tcpReportingMs = <u32>ms;
+    }
+  } else {
+    r.allow("tcpReportingDuration");
+  }
+
+  const metrics = r.optionalArray("metrics", METRIC_NAMES.length * 2);
+  for (let i = 0; i < metrics.length; i++) {
+    const m = metrics.object(i);
+    const name = m.requiredEnum("name", METRIC_NAMES);
+    const drop = m.optionalBool("drop", false);
+    m.finish();
+    if (name.length > 0) unchecked((c.dropped[METRIC_NAMES.indexOf(name)] = drop));
+  }
+
+  const keys = r.optionalObject("peerFilterState");
+  if (keys !== null) {
+    c.downstreamPeerKey = keys.optionalString("downstream", c.downstreamPeerKey, false);
+    c.upstreamPeerKey = keys.optionalString("upstream", c.upstreamPeerKey, false);
+    c.upstreamPeerPrincipalKey = keys.optionalString("upstreamPrincipal", c.upstreamPeerPrincipalKey, false);
+    c.upstreamServiceKey = keys.optionalString("upstreamService", c.upstreamServiceKey, false);
+    c.sourcePeerKey = keys.optionalString("source", c.sourcePeerKey, false);
+    keys.finish();
+  }
+
+  const fallback = r.optionalObject("peerFallback");
+  if (fallback !== null) {
+    readWorkload(fallback, c.peerFallback);
+    fallback.finish();
+  }
+
+  r.finish();
+  return c;
+}
+
+function readWorkload(r: ConfigReader, w: Workload): void {
+  w.name = r.optionalString("workload", "", false);
+  w.namespace = r.optionalString("namespace", "", false);
+  w.app = r.optionalString("app", "", false);
+  w.version = r.optionalString("version", "", false);
+  w.canonicalService = r.optionalString("canonicalService", "", false);
+  w.canonicalRevision = r.optionalString("canonicalRevision", "", false);
+  w.cluster = r.optionalString("cluster", "", false);
+}
+
+/**
+ * "5s", "1.5s", "500ms", "2m", "0s" → milliseconds; -1 when malformed. Seconds may carry up to three
+ * decimals (anything finer than a millisecond cannot be a tick period).
+ */
+export function parseDurationMs(text: string): i64 {
+  let unitMs: i64 = 0;
+  let digits = text;
+  if (text.endsWith("ms")) {
+    unitMs = 1;
+    digits = text.substring(0, text.length - 2);
+  } else if (text.endsWith("s")) {
+    unitMs = 1000;
+    digits = text.substring(0, text.length - 1);
+  } else if (text.endsWith("m")) {
+    unitMs = 60000;
+    digits = text.substring(0, text.length - 1);
+  } else {
+    return -1;
+  }
+  const dot = digits.indexOf(".");
+  const whole = parseDecimal(dot >= 0 ? digits.substring(0, dot) : digits, 999_999_999);
+  if (whole < 0) return -1;
+  let ms = whole * unitMs;
+  if (dot >= 0) {
+    const fraction = digits.substring(dot + 1);
+    let f = parseDecimal(fraction, 999);
+    if (unitMs != 1000 || fraction.length > 3 || f < 0) return -1;
+    for (let i = fraction.length; i < 3; i++) f *= 10;
+    ms += f;
+  }
+  return ms;
+}

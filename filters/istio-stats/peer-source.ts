@@ -1,0 +1,144 @@
+// Where each reporter learns who is on the other end, and the cache of label sets per peer.
+//
+// Identity is never taken from request headers:
+// - destination / waypoint (downstream peer): principal = first URI SAN of the downstream mTLS certificate
+//   (`connection.uri_san_peer_certificate`); workload metadata = filter state written by hbone-inbound.
+// - source / waypoint (upstream peer): metadata and principal = filter state written by hbone-outbound from its
+//   workload table (`wasm.upstream_peer`, `wasm.upstream_peer_principal`).
+
+import { getPropertyString } from "../../sdk";
+import { Reporter, StatsConfig } from "./config";
+import { LATEST, UNKNOWN } from "./labels";
+import { MUTUAL_TLS, NONE, PeerLabels, ServiceDefaults, Side } from "./peer-labels";
+import { Workload, workloadFromBaggage } from "./workload";
+
+const PEER_URI_SAN: string[] = ["connection", "uri_san_peer_certificate"];
+const LOCAL_URI_SAN: string[] = ["connection", "uri_san_local_certificate"];
+
+/** A string property (filter state, certificate SAN) as text, "" when absent. */
+export function readText(path: string[]): string {
+  const value = getPropertyString(path);
+  return value === null ? "" : value!;
+}
+
+/** Upper bound on cached peers; past it the cache starts over (label strings are cheap to rebuild). */
+const MAX_PEERS: i32 = 1024;
+
+export class PeerSource {
+  private peers: Map<string, PeerLabels> = new Map<string, PeerLabels>();
+  private downstreamPath: string[];
+  private upstreamPath: string[];
+  private upstreamPrincipalPath: string[];
+  private sourcePath: string[];
+  upstreamServicePath: string[];
+  /** Learned from the first connection that has one, unless configured. */
+  private localPrincipal: string;
+
+  constructor(
+    public readonly config: StatsConfig,
+    public readonly reporter: Reporter,
+    /** The local workload with node-metadata and Istio fallbacks applied. */
+    public readonly local: Workload,
+  ) {
+    this.localPrincipal = config.localPrincipal;
+    this.downstreamPath = ["filter_state", config.downstreamPeerKey];
+    this.upstreamPath = ["filter_state", config.upstreamPeerKey];
+    this.upstreamPrincipalPath = ["filter_state", config.upstreamPeerPrincipalKey];
+    this.sourcePath = ["filter_state", config.sourcePeerKey];
+    this.upstreamServicePath = ["filter_state", config.upstreamServiceKey];
+  }
+
+  /** Label set of the current stream's peers (host calls: see README "Host calls"). */
+  current(): PeerLabels {
+    if (this.reporter == Reporter.Source) return this.forSource();
+    if (this.reporter == Reporter.Waypoint) return this.forWaypoint();
+    return this.forDestination();
+  }
+
+  private forDestination(): PeerLabels {
+    const principal = readText(PEER_URI_SAN);
+    const raw = readText(this.downstreamPath);
+    const local = this.localPrincipalNow();
+    const key = principal + "\n" + raw + "\n" + local;
+    if (this.peers.has(key)) return this.peers.get(key);
+    const peer = new Side(this.peerWorkload(raw), principal, true, LATEST);
+    const self = new Side(this.local, local, false, LATEST);
+    const services = new ServiceDefaults();
+    this.applyConfiguredService(services);
+    services.fallbackName = this.local.canonicalService;
+    services.fallbackNamespace = this.local.namespace;
+    return this.remember(key, new PeerLabels(this.reporter, peer, self, securityPolicy(principal, local), services));
+  }
+
+  private forSource(): PeerLabels {
+    const raw = readText(this.upstreamPath);
+    const principal = readText(this.upstreamPrincipalPath);
+    const sourceRaw = readText(this.sourcePath);
+    const key = principal + "\n" + raw + "\n" + sourceRaw;
+    if (this.peers.has(key)) return this.peers.get(key);
+    let sourceWorkload = this.local;
+    if (sourceRaw.length > 0) {
+      sourceWorkload = workloadFromBaggage(sourceRaw);
+      sourceWorkload.fillFrom(this.local);
+    }
+    const self = new Side(sourceWorkload, this.config.localPrincipal, false, LATEST);
+    const peer = new Side(this.peerWorkload(raw), principal, true, LATEST);
+    const services = new ServiceDefaults();
+    this.applyConfiguredService(services);
+    services.fallbackNamespace = peer.namespace();
+    return this.remember(key, new PeerLabels(this.reporter, self, peer, UNKNOWN, services));
+  }
+
+  private forWaypoint(): PeerLabels {
+    const downPrincipal = readText(PEER_URI_SAN);
+    const downRaw = readText(this.downstreamPath);
+    const upRaw = readText(this.upstreamPath);
+    const upPrincipal = readText(this.upstreamPrincipalPath);
+    const local = this.localPrincipalNow();
+    const key = downPrincipal + "\n" + downRaw + "\n" + upPrincipal + "\n" + upRaw + "\n" + local;
+    if (this.peers.has(key)) return this.peers.get(key);
+    const source = new Side(this.peerWorkload(downRaw), downPrincipal, true, LATEST);
+    // istio_stats.cc (ServerGateway): the destination's missing canonical revision is `unknown`.
+    const destination = new Side(workloadFromBaggage(upRaw), upPrincipal, true, UNKNOWN);
+    const services = new ServiceDefaults();
+    this.applyConfiguredService(services);
+    return this.remember(key, new PeerLabels(this.reporter, source, destination, securityPolicy(downPrincipal, local), services));
+  }
+
+  private peerWorkload(raw: string): Workload {
+    if (raw.length == 0) return this.config.peerFallback;
+    const w = workloadFromBaggage(raw);
+    w.fillFrom(this.config.peerFallback);
+    return w;
+  }
+
+  private applyConfiguredService(services: ServiceDefaults): void {
+    const s = this.config.service;
+    services.host = s.host;
+    services.name = s.name;
+    services.namespace = s.namespace;
+  }
+
+  /** The local principal: configured, else the local certificate's URI SAN (read until one is seen). */
+  private localPrincipalNow(): string {
+    if (this.localPrincipal.length == 0) {
+      const san = getPropertyString(LOCAL_URI_SAN);
+      if (san !== null && san.length > 0) this.localPrincipal = san!;
+    }
+    return this.localPrincipal;
+  }
+
+  private remember(key: string, labels: PeerLabels): PeerLabels {
+    if (this.peers.size >= MAX_PEERS) this.peers.clear();
+    this.peers.set(key, labels);
+    return labels;
+  }
+}
+
+/**
+ * Server-side connection_security_policy (istio_stats.cc): `mutual_tls` when both the peer and the local
+ * certificate carry a URI SAN, else `none`.
+ */
+function securityPolicy(peerPrincipal: string, localPrincipal: string): string {
+  return peerPrincipal.length > 0 && localPrincipal.length > 0 ? MUTUAL_TLS : NONE;
+}

@@ -1,0 +1,77 @@
+// The plugin's root context: configuration, the local workload, the peer label cache and the TCP byte flusher.
+// One class serves the three modes; the root_id picks the mode (filter.ts).
+
+import { RootContext, getPropertyInt64, log } from "../../sdk";
+import { Reporter, StatsConfig, parseStatsConfig } from "./config";
+import { PeerSource } from "./peer-source";
+import { MetricSelection, TcpFlusher } from "./series";
+import { Workload, workloadFromNodeMetadata } from "./workload";
+
+export enum Mode {
+  /** HTTP filter: istio_requests_total & co. */
+  Http = 0,
+  /** Network filter: istio_tcp_* for the connection. */
+  Tcp = 1,
+  /** HTTP filter on the HBONE CONNECT terminate: istio_tcp_* for each CONNECT stream. */
+  Tunnel = 2,
+}
+
+const LISTENER_DIRECTION: string[] = ["xds", "listener_direction"];
+const DIRECTION_INBOUND: i64 = 1;
+const DIRECTION_OUTBOUND: i64 = 2;
+
+export class StatsRoot extends RootContext {
+  config: StatsConfig = new StatsConfig();
+  peers: PeerSource | null = null;
+  metrics: MetricSelection = new MetricSelection(new StaticArray<bool>(10));
+  flusher: TcpFlusher = new TcpFlusher();
+
+  constructor(id: u32, public readonly mode: Mode) {
+    super(id);
+  }
+
+  onConfigure(pluginConfigurationSize: u32): bool {
+    const config = parseStatsConfig(this.getPluginConfiguration());
+    if (!config.errors.ok) {
+      log.error("istio-stats: invalid configuration: " + config.errors.summary());
+      return false;
+    }
+    let reporter = config.reporter;
+    if (!config.reporterGiven) {
+      const direction = getPropertyInt64(LISTENER_DIRECTION, 0);
+      if (direction == DIRECTION_OUTBOUND) reporter = Reporter.Source;
+      else if (direction == DIRECTION_INBOUND) reporter = Reporter.Destination;
+      else {
+        log.error("istio-stats: invalid configuration: $.reporter: required when the listener has no traffic_direction " +
+          "(one of source, destination, waypoint)");
+        return false;
+      }
+    }
+    this.config = config;
+    this.metrics = new MetricSelection(config.dropped);
+    this.peers = new PeerSource(config, reporter, localWorkload(config.local));
+    if (this.mode != Mode.Http && config.tcpReportingMs > 0) this.setTickPeriod(config.tcpReportingMs);
+    return true;
+  }
+
+  onTick(): void {
+    this.flusher.flushAll();
+  }
+
+  onDone(): bool {
+    this.flusher.flushAll();
+    return true;
+  }
+}
+
+/**
+ * The configured local workload, completed from node metadata; a missing canonical service falls back to the
+ * workload name as in Istio's Wasm plugin (istio/proxy extensions/stats/plugin.cc map_node).
+ */
+function localWorkload(configured: Workload): Workload {
+  const w = new Workload();
+  w.fillFrom(configured);
+  w.fillFrom(workloadFromNodeMetadata());
+  if (w.canonicalService.length == 0) w.canonicalService = w.name;
+  return w;
+}

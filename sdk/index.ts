@@ -1,0 +1,27 @@
+// Public API of the ambient-wasm AssemblyScript SDK. Filters import from here:
+//   import { RootContext, HttpContext, registerRootContext, requestHeaders, log, ... } from "../../sdk";
+// and their entry file must also `export * from "../../sdk/exports";` (see sdk/README.md).
+export * from "./types";
+export { HeaderPair } from "./pairs";
+export { RootContext, HttpContext, TcpContext, Context, registerRootContext, RootContextFactory } from "./contexts";
+export {
+  HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTrailers, httpCallResponseHeaders,
+  httpCallResponseTrailers, grpcReceiveInitialMetadata, grpcReceiveTrailingMetadata,
+} from "./headers";
+export {
+  HostBuffer, requestBody, responseBody, downstreamData, upstreamData, httpCallResponseBody, grpcReceiveBuffer,
+  vmConfiguration, pluginConfiguration,
+} from "./buffers";
+export {
+  getProperty, getPropertyString, getPropertyInt64, getPropertyBool, getPropertyDouble, getPropertyMap,
+  setProperty, setPropertyString, decodeString, decodeInt64, decodeBool, decodeDouble, decodeMap, IpPort, parseIpPort,
+} from "./properties";
+export { setEnvoyFilterState, declareProperty, clearRouteCache } from "./filter_state";
+export { Counter, Gauge, Histogram } from "./metrics";
+export { log } from "./log";
+export {
+  lastStatus, getCurrentTimeNanoseconds, callForeignFunction, getCalloutStatus, lastCalloutStatusMessage,
+  SharedData, getSharedData, setSharedData, registerSharedQueue, resolveSharedQueue, enqueueSharedQueue, dequeueSharedQueue,
+  grpcSend, grpcCancel, grpcClose, setEffectiveContext,
+} from "./hostcalls";
+export { setCollectInterval } from "./dispatcher";

@@ -1,0 +1,69 @@
+// Envoy's header-map serialization ("pairs", proxy-wasm-cpp-host src/pairs_util.cc), all integers u32 LE:
+//   N | N × (name_len, value_len) | N × (name bytes, 0x00, value bytes, 0x00)
+// Envoy parses module-supplied pairs strictly and silently treats a malformed buffer as an empty map,
+// so the writer below must be exact.
+import { utf8Length, writeUtf8 } from "./memory";
+
+/** One header (or metadata / trailer) entry. Envoy stores names lower-cased. */
+export class HeaderPair {
+  constructor(public name: string, public value: string) {}
+}
+
+/** Decodes a host-returned pairs block (not freed here). ptr 0 or size < 4 = empty. */
+export function decodePairs(ptr: usize, size: usize): HeaderPair[] {
+  if (ptr == 0 || size < 4) return new Array<HeaderPair>(0);
+  const count = <i32>load<u32>(ptr);
+  if (count < 0 || (<usize>count << 3) + 4 > size) return new Array<HeaderPair>(0);
+  const out = new Array<HeaderPair>(count);
+  let sizes = ptr + 4;
+  let data = sizes + <usize>count * 8;
+  const end = ptr + size;
+  for (let i = 0; i < count; i++) {
+    const nameLen = <usize>load<u32>(sizes);
+    const valueLen = <usize>load<u32>(sizes, 4);
+    sizes += 8;
+    if (data + nameLen + valueLen + 2 > end) {
+      out.length = i;
+      break;
+    }
+    const name = String.UTF8.decodeUnsafe(data, nameLen);
+    data += nameLen + 1;
+    const value = String.UTF8.decodeUnsafe(data, valueLen);
+    data += valueLen + 1;
+    out[i] = new HeaderPair(name, value);
+  }
+  return out;
+}
+
+/** Bytes needed to encode `pairs` (0 for null or empty: Envoy reads a zero-size buffer as an empty map). */
+export function pairsSize(pairs: HeaderPair[] | null): usize {
+  if (pairs === null || pairs.length == 0) return 0;
+  let size: usize = 4;
+  for (let i = 0, n = pairs.length; i < n; i++) {
+    const p = unchecked(pairs[i]);
+    size += 10 + utf8Length(p.name) + utf8Length(p.value);
+  }
+  return size;
+}
+
+/** Encodes `pairs` at `dst` (must have pairsSize bytes); returns the address after the encoding. */
+export function writePairs(pairs: HeaderPair[] | null, dst: usize): usize {
+  if (pairs === null || pairs.length == 0) return dst;
+  const count = pairs.length;
+  store<u32>(dst, count);
+  let sizes = dst + 4;
+  let data = sizes + <usize>count * 8;
+  for (let i = 0; i < count; i++) {
+    const p = unchecked(pairs[i]);
+    const nameEnd = writeUtf8(p.name, data);
+    store<u8>(nameEnd, 0);
+    const valueStart = nameEnd + 1;
+    const valueEnd = writeUtf8(p.value, valueStart);
+    store<u8>(valueEnd, 0);
+    store<u32>(sizes, <u32>(nameEnd - data));
+    store<u32>(sizes, <u32>(valueEnd - valueStart), 4);
+    sizes += 8;
+    data = valueEnd + 1;
+  }
+  return data;
+}
