@@ -22,6 +22,6 @@ export { log } from "./log";
 export {
   lastStatus, getCurrentTimeNanoseconds, callForeignFunction, getCalloutStatus, lastCalloutStatusMessage,
   SharedData, getSharedData, setSharedData, registerSharedQueue, resolveSharedQueue, enqueueSharedQueue, dequeueSharedQueue,
-  grpcSend, grpcCancel, grpcClose, setEffectiveContext,
+  grpcSend, grpcCancel, grpcClose, setEffectiveContext, defineMetric, incrementMetric, recordMetric, getMetric,
 } from "./hostcalls";
 export { setCollectInterval } from "./dispatcher";

@@ -8,6 +8,7 @@ import { describe, parseDuration, parseScalar, parseTimestamp, scalarDefault, va
 import { joinPath, type Position, type SourceMap } from "./location.ts";
 import { anyViolations, boolViolations, bytesViolations, countViolations, durationViolations, enumViolations, numberViolations, stringViolations } from "./pgv.ts";
 import { didYouMean } from "./suggest.ts";
+import { substitutionFormatFields, substitutionFormatViolations } from "./substitution-format.ts";
 import { TYPE_URL_PREFIX, typedStructTypes } from "./type-url.ts";
 
 /** Where a value sits: its printed path, and the object/array holding it with its key (for the source position). */
@@ -105,6 +106,9 @@ export class SchemaWalker {
         else oneofMembers.set(field.oneof, key);
       }
       if (!this.field(field, v, child)) badValue.add(field);
+      else if (typeof v === "string" && substitutionFormatFields.has(`${desc.typeName}.${field.name}`)) {
+        for (const m of substitutionFormatViolations(v)) this.error(child, m);
+      }
       this.deprecation(desc, field, v, child);
     }
     if (typedStructTypes.has(desc.typeName)) this.typedStruct(value, site);

@@ -46,11 +46,13 @@ function byAddress(c: InboundConfig, authority: HostPort, local: SocketAddress |
 function byHostname(c: InboundConfig, authority: HostPort, local: SocketAddress | null): Destination {
   const endpoints = c.table.endpointsForHostname(authority.host, authority.port);
   if (endpoints === null) return refuse(503, "hbone_unknown_service");
+  // The workload at the connection's own address if it backs the service, else the first local backend.
+  const here = local !== null ? c.table.workloadAt(local.ip) : null;
   let chosen: Endpoint | null = null;
   for (let i = 0; i < endpoints.length; i++) {
     const e = unchecked(endpoints[i]);
     if (!c.isLocal(e.workload)) continue;
-    if (local !== null && c.table.workloadAt(local.ip) === e.workload) {
+    if (e.workload === here) {
       chosen = e;
       break;
     }
@@ -58,7 +60,8 @@ function byHostname(c: InboundConfig, authority: HostPort, local: SocketAddress 
   }
   if (chosen === null) return refuse(503, "hbone_unknown_service");
   const w = chosen.workload;
-  const ip = local !== null && c.table.workloadAt(local.ip) === w ? local.ip.unmapped() : w.addressLike(local !== null ? local.ip : unchecked(w.addresses[0]));
+  let ip = unchecked(w.addresses[0]);
+  if (local !== null) ip = w === here ? local.ip.unmapped() : w.addressLike(local.ip);
   return accept(c, w, ip, chosen.targetPort, chosen.service);
 }
 

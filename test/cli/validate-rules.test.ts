@@ -2,6 +2,7 @@
 import { ScalarType } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { parseDuration, parseScalar, parseTimestamp } from "../../cli/validate/json-values.ts";
+import { substitutionFormatViolations } from "../../cli/validate/substitution-format.ts";
 import { countViolations, durationViolations, numberViolations, stringViolations } from "../../cli/validate/pgv.ts";
 
 describe("proto3 JSON values", () => {
@@ -70,5 +71,22 @@ describe("PGV rules", () => {
     expect(durationViolations({ gte: "0.001s" }, 1_000_000n)).toEqual([]);
     expect(countViolations("repeated", { min_items: "1" }, 0)).toHaveLength(1);
     expect(countViolations("map", { max_pairs: "1" }, 2)).toHaveLength(1);
+  });
+});
+
+describe("substitution format: FILTER_STATE operators", () => {
+  it.each([
+    ["%FILTER_STATE(wasm.x:PLAIN)%", 0],
+    ["%FILTER_STATE(wasm.x)%", 0],
+    ["%UPSTREAM_FILTER_STATE(wasm.x:TYPED)%:443", 0],
+    ["%FILTER_STATE(wasm.x:FIELD:name)%", 0],
+    ["%FILTER_STATE(wasm.x:PLAIN):10%", 0],
+    ["%FILTER_STATE(:PLAIN)%", 1],
+    ["%FILTER_STATE(wasm.x:plain)%", 1],
+    ["%FILTER_STATE(wasm.x:FIELD)%", 1],
+    ["%FILTER_STATE(wasm.x:PLAIN", 1],
+    ["no operator here, 100%", 0],
+  ])("%s → %i finding(s)", (text, n) => {
+    expect(substitutionFormatViolations(text)).toHaveLength(n);
   });
 });

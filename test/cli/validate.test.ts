@@ -250,6 +250,12 @@ const variants: Variant[] = [
     path: `${HCM}.route_config.virtual_hosts[0].routes[0].route.rate_limits[0].actions[0].dynamic_metadata`,
     message: /envoy\.config\.route\.v3\.RateLimit\.Action\.dynamic_metadata is deprecated and disallowed by default/,
   },
+  {
+    name: "bad FILTER_STATE serialization in the tunnel hostname",
+    source: () => mutate("%FILTER_STATE(wasm.upstream_host:PLAIN)%", "%FILTER_STATE(wasm.upstream_host:PLAN)%"),
+    path: `${L1}.tunneling_config.hostname`,
+    message: /^Invalid filter state serialize type, only support PLAIN\/TYPED\/FIELD\.$/,
+  },
 ];
 
 describe("validate: broken variants, one mistake each", () => {

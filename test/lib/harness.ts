@@ -1,7 +1,6 @@
 // Compiles an AssemblyScript test entry (test/lib/assembly/<name>.ts) and calls its exports with JS strings,
 // without a proxy-wasm host: the only import is a stub `env.proxy_log`, which the abort handler uses.
 import { readFileSync } from "node:fs";
-// @ts-expect-error: plain ESM build helper without type declarations
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
 
 const STRING_CLASS_ID = 2; // idof<string>() in AssemblyScript

@@ -86,6 +86,20 @@ describe("HTTP streams", () => {
   });
 });
 
+describe("abort", () => {
+  it("reports AssemblyScript aborts through proxy_log at critical, then traps (no env.abort import)", async () => {
+    const host = new Host();
+    const alpha = await host.loadPlugin({ module: probe, rootId: "alpha", failurePolicy: "FAIL_CLOSED" });
+    const s = host.httpStream({ filters: [alpha] });
+    s.sendRequestHeaders(GET("/abort"), true);
+    expect(host.traps.map((t) => t.callback)).toEqual(["proxy_on_request_headers"]);
+    const line = host.logs.find((l) => l.message.startsWith("abort: "));
+    expect(line?.level).toBe("critical");
+    expect(line?.message).toMatch(/^abort: Index out of range at ~lib\/array\.ts:\d+:\d+$/);
+    expect(s.localResponse?.status).toBe(503); // Envoy's fail-closed reply
+  });
+});
+
 describe("TCP connections", () => {
   it("creates the TCP context on new connection and delivers data and close callbacks in Envoy's order", async () => {
     const host = new Host();

@@ -68,6 +68,10 @@ class AlphaHttp extends HttpContext {
       return FilterHeadersStatus.Continue;
     }
     if (path !== null && path == "/fast") return FilterHeadersStatus.Continue;
+    if (path !== null && path == "/abort") {
+      const empty = new Array<string>(0);
+      note("never", empty[numHeaders]); // out of range → AssemblyScript abort → sdk/runtime/abort
+    }
     if (path !== null && path == "/callout") {
       const token = this.httpCall("auth", [
         new HeaderPair(":method", "GET"), new HeaderPair(":path", "/check"), new HeaderPair(":authority", "auth.local"),

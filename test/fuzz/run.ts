@@ -1,0 +1,68 @@
+// `npm run fuzz` — at least 1M inputs per filter (traffic and configuration inputs together) through the
+// emulator, checking no trap, bounded memory and deterministic decisions for every input.
+// Options: --inputs <n per filter> (default 1000000)  --only <filter,...>  --seed <n>  --fresh-every <n> (default 1000)
+import fc from "fast-check";
+import { fuzzTargets, isBuilt } from "./targets.ts";
+import { FuzzSession } from "./session.ts";
+
+function parseArgs(argv: string[]) {
+  const o = { inputs: 1_000_000, only: null as string[] | null, seed: Date.now() % 2 ** 31, freshEvery: 1000 };
+  for (let i = 0; i < argv.length; i++) {
+    const v = () => argv[++i];
+    if (argv[i] === "--inputs") o.inputs = Number(v());
+    else if (argv[i] === "--only") o.only = v().split(",");
+    else if (argv[i] === "--seed") o.seed = Number(v());
+    else if (argv[i] === "--fresh-every") o.freshEvery = Number(v());
+    else throw new Error(`unknown option ${argv[i]}`);
+  }
+  return o;
+}
+
+/** Share of a filter's inputs spent on random configurations (each loads a plugin, so they are costlier). */
+const CONFIG_SHARE = 0.1;
+
+async function main(): Promise<number> {
+  const o = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const targets = fuzzTargets();
+  const filters = [...new Set(targets.map((t) => t.filter))].filter((f) => !o.only || o.only.includes(f));
+  console.log(`seed ${o.seed}, ${o.inputs} inputs per filter`);
+  const rows: string[] = [];
+  let failed = false;
+  for (const filter of filters) {
+    if (!isBuilt(filter)) { console.error(`missing: build/${filter}.wasm`); continue; }
+    const t0 = performance.now();
+    let total = 0;
+    const parts: string[] = [];
+    for (const target of targets.filter((t) => t.filter === filter)) {
+      const runs = Math.round(o.inputs * (target.name.endsWith("/config") ? CONFIG_SHARE : 1 - CONFIG_SHARE));
+      const session = new FuzzSession(target, o.freshEvery);
+      const t1 = performance.now();
+      const result = fc.check(fc.property(target.arbitrary, (input) => { session.check(input); }), {
+        numRuns: runs, seed: o.seed, endOnFailure: false, maxSkipsPerRun: 0,
+      });
+      const secs = (performance.now() - t1) / 1000;
+      total += session.inputs;
+      const trail = session.pagesTrail;
+      parts.push(`${target.name}: ${session.inputs} inputs (${session.freshChecks} on fresh VMs) in ${secs.toFixed(1)} s, max ${session.maxPages} pages`);
+      if (trail.length >= 10 && !target.recycleEvery) {
+        const early = trail[Math.floor(trail.length / 10)], late = trail[trail.length - 1];
+        if (late - early > 8) { failed = true; parts.push(`  MEMORY GROWTH: ${early} → ${late} pages`); }
+      }
+      if (result.failed) {
+        failed = true;
+        const why = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
+        parts.push(`  FAILED after ${result.numRuns} runs: ${why.slice(0, 3000)}\n  ${fc.defaultReportMessage(result)?.slice(0, 3000)}`);
+      }
+    }
+    const secs = (performance.now() - t0) / 1000;
+    rows.push(`${filter.padEnd(16)} ${String(total).padStart(9)} inputs  ${secs.toFixed(1).padStart(7)} s`);
+    console.log(parts.join("\n"));
+  }
+  console.log("\nfilter              inputs   elapsed");
+  console.log(rows.join("\n"));
+  console.log(`total elapsed ${((performance.now() - started) / 1000).toFixed(1)} s${failed ? " — FAILURES above" : ""}`);
+  return failed ? 1 : 0;
+}
+
+main().then((c) => { process.exitCode = c; }, (e) => { console.error(e); process.exitCode = 2; });
