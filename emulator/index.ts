@@ -28,6 +28,8 @@ export type { AbiVersion } from "./imports.ts";
 export { WasmResult, BufferType, MapType, StreamType, MetricType, PeerType, LOG_LEVEL_NAMES } from "./constants.ts";
 export { encodePairs, decodePairs } from "./pairs.ts";
 export { encodeSetEnvoyFilterStateArguments } from "./foreign-functions.ts";
+export { FilterState, LifeSpan, REGISTERED_FACTORIES } from "./filter-state.ts";
+export type { FilterStateObject } from "./filter-state.ts";
 
 /** Envoy log levels, lowest first (proxy_log levels 0..5; "off" = 6 is what proxy_get_log_level may return). */
 export type LogLevelName = "trace" | "debug" | "info" | "warn" | "error" | "critical" | "off";

@@ -1,10 +1,12 @@
-// Building a local reply the way Envoy's Http::Utility::prepareLocalReply does (source/common/http/utility.cc):
-// ":status", then content-length/content-type for a non-empty body, then the caller's modify_headers;
-// for gRPC requests a trailers-only response (":status" 200, grpc-status, grpc-message = body).
+// Building a local reply the way Envoy's Utility::prepareLocalReply does (envoy source/common/http/utility.cc):
+// ":status", then the caller's modify_headers (the module's extra headers), then for gRPC requests a
+// trailers-only response (":status" 200, content-type application/grpc, grpc-status unless already set,
+// grpc-message = percent-encoded body, no content-length), otherwise content-length and a default
+// content-type text/plain for a non-empty body (both removed for an empty body).
 import { HeaderMap } from "./header-map.ts";
 import type { PendingLocalReply } from "./context.ts";
 
-/** Http::Utility::httpToGrpcStatus (source/common/grpc/status.cc). */
+/** Grpc::Utility::httpToGrpcStatus (envoy source/common/grpc/status.cc). */
 export function httpToGrpcStatus(code: number): number {
   switch (code) {
     case 400: return 13;
@@ -16,21 +18,45 @@ export function httpToGrpcStatus(code: number): number {
   }
 }
 
+/** Envoy's PercentEncoding::encode for grpc-message: '%' and bytes outside printable ASCII. */
+function percentEncode(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) {
+    if (b < 0x20 || b > 0x7e || b === 0x25) out += "%" + b.toString(16).toUpperCase().padStart(2, "0");
+    else out += String.fromCharCode(b);
+  }
+  return out;
+}
+
+/** HeaderMap set (inline headers keep their position when present, else are appended). */
+function setHeader(h: HeaderMap, key: string, value: string): void {
+  const i = h.keys.indexOf(key);
+  if (i >= 0) {
+    h.values[i] = value;
+    for (let j = h.keys.length - 1; j > i; j--) if (h.keys[j] === key) { h.keys.splice(j, 1); h.values.splice(j, 1); }
+  } else {
+    h.add(key, value);
+  }
+}
+
 export function buildLocalReply(reply: PendingLocalReply, isGrpc: boolean): { headers: HeaderMap; body: Uint8Array } {
   const h = new HeaderMap();
+  h.add(":status", String(reply.status));
+  for (const [k, v] of reply.headers) h.add(k, v);
   if (isGrpc) {
-    h.add(":status", "200");
-    h.add("content-type", "application/grpc");
-    h.add("grpc-status", String(reply.grpcStatus ?? httpToGrpcStatus(reply.status)));
-    if (reply.body.length) h.add("grpc-message", Buffer.from(reply.body).toString("utf8"));
-    for (const [k, v] of reply.headers) h.add(k, v);
+    setHeader(h, ":status", "200");
+    setHeader(h, "content-type", "application/grpc");
+    if (!h.get("grpc-status")) setHeader(h, "grpc-status", String(reply.grpcStatus ?? httpToGrpcStatus(reply.status)));
+    if (reply.body.length) setHeader(h, "grpc-message", percentEncode(reply.body));
+    h.remove("content-length");
     return { headers: h, body: new Uint8Array(0) };
   }
-  h.add(":status", String(reply.status));
   if (reply.body.length) {
-    h.add("content-length", String(reply.body.length));
-    h.add("content-type", "text/plain");
+    setHeader(h, "content-length", String(reply.body.length));
+    if (h.get("content-type") === undefined) setHeader(h, "content-type", "text/plain");
+  } else {
+    h.remove("content-length");
+    h.remove("content-type");
   }
-  for (const [k, v] of reply.headers) h.add(k, v);
   return { headers: h, body: reply.body };
 }

@@ -207,6 +207,12 @@ function responseProperty(ctx: Context, props: PropertySource, segments: string[
     case "code_details": { const d = props.responseCodeDetails(); return d !== null ? ok(stringToBytes(d)) : NOT_FOUND; }
     case "flags": return ok(int64(0));
     case "size": return ok(int64(props.responseBytesSent()));
+    case "total_size": {
+      // bytesSent + response headers + trailers byte sizes (envoy filters/common/expr/context.cc TotalSize)
+      const h = ctx.responseHeaders ?? ctx.logResponseHeaders;
+      const t = ctx.responseTrailers ?? ctx.logResponseTrailers;
+      return ok(int64(props.responseBytesSent() + (h ? h.byteSize() : 0) + (t ? t.byteSize() : 0)));
+    }
     case "headers":
     case "trailers": {
       const m = field === "headers" ? (ctx.responseHeaders ?? ctx.logResponseHeaders) : (ctx.responseTrailers ?? ctx.logResponseTrailers);

@@ -1,7 +1,6 @@
 // example-header driven through the emulator: response header, request counter, denied paths, config validation.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Host } from "../../emulator/index.ts";
-// @ts-expect-error: plain ESM build helper without type declarations
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
 import { GET, HostCallCounter, value, values } from "../../test/sdk/helpers.ts";
 

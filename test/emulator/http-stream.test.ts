@@ -129,7 +129,7 @@ describe("local replies", () => {
     expect(s.localResponse).toMatchObject({ status: 403, details: "denied_by_policy", grpcStatus: null, headers: [["x-reason", "test"]] });
     expect(s.localResponse!.bodyText).toBe("nope");
     expect(s.downstreamResponse.headers).toEqual([
-      [":status", "403"], ["content-length", "4"], ["content-type", "text/plain"], ["x-reason", "test"], ["x-enc", "a"],
+      [":status", "403"], ["x-reason", "test"], ["content-length", "4"], ["content-type", "text/plain"], ["x-enc", "a"],
     ]);
     expect(s.downstreamResponse.bodyText).toBe("nope");
     expect(s.upstreamRequest.headers).toBeNull();
@@ -143,8 +143,8 @@ describe("local replies", () => {
     const s = host.httpStream({ filters: [p] });
     s.sendRequestHeaders([...REQ, ["content-type", "application/grpc"]], true);
     expect(s.downstreamResponse.headers).toEqual([
-      [":status", "200"], ["content-type", "application/grpc"], ["grpc-status", "7"], ["grpc-message", "nope"],
-      ["x-reason", "test"], ["x-enc", "a"],
+      [":status", "200"], ["x-reason", "test"], ["content-type", "application/grpc"], ["grpc-status", "7"],
+      ["grpc-message", "nope"], ["x-enc", "a"],
     ]);
     expect(s.localResponse!.status).toBe(403);
   });

@@ -8,9 +8,15 @@ import type { HeaderList } from "../../emulator/index.ts";
 export const binaryString = (maxLength: number) =>
   fc.array(fc.integer({ min: 0, max: 255 }), { maxLength }).map((codes) => String.fromCharCode(...codes));
 
-/** Mostly short, sometimes very long (up to ~100 KiB) repetitions of a piece. */
+/**
+ * Envoy's default limit on a request's headers (HCM max_request_headers_kb = 60): the codec rejects bigger header
+ * blocks before any filter runs, so generated header lists stay within it.
+ */
+export const ENVOY_MAX_HEADERS_BYTES = 60 * 1024;
+
+/** Long repetitions of a piece, up to Envoy's whole header budget. */
 export const huge = (piece: fc.Arbitrary<string>) =>
-  fc.tuple(piece, fc.integer({ min: 1_000, max: 100_000 })).map(([p, n]) => (p.length ? p.repeat(Math.ceil(n / p.length)).slice(0, n) : "x".repeat(n)));
+  fc.tuple(piece, fc.integer({ min: 1_000, max: ENVOY_MAX_HEADERS_BYTES - 1024 })).map(([p, n]) => (p.length ? p.repeat(Math.ceil(n / p.length)).slice(0, n) : "x".repeat(n)));
 
 export const anyText = fc.oneof(
   { weight: 4, arbitrary: fc.string({ maxLength: 40 }) },
@@ -147,11 +153,24 @@ export const extraHeaders: fc.Arbitrary<HeaderList> = fc.oneof(
   { weight: 1, arbitrary: fc.array(fc.tuple(headerName, anyText), { minLength: 50, maxLength: 120 }) },
 );
 
-/** A header list made of the given optional entries (undefined = absent) plus extra headers. */
+/**
+ * A header list made of the given optional entries (undefined = absent) plus extra headers, cut at Envoy's
+ * header budget (extra headers that would pass it are dropped, then over-long values shortened).
+ */
 export function headerList(entries: Array<[string, string | undefined]>, extra: HeaderList): HeaderList {
   const out: HeaderList = [];
-  for (const [k, v] of entries) if (v !== undefined) out.push([k, v]);
-  return out.concat(extra);
+  let budget = ENVOY_MAX_HEADERS_BYTES;
+  const push = (k: string, v: string, always: boolean) => {
+    const size = Buffer.byteLength(k) + Buffer.byteLength(v);
+    if (size <= budget) { out.push([k, v]); budget -= size; return; }
+    if (!always) return;
+    const cut = v.slice(0, Math.max(0, budget - Buffer.byteLength(k)) >> 2); // ≤ 4 UTF-8 bytes per code unit
+    out.push([k, cut]);
+    budget -= Buffer.byteLength(k) + Buffer.byteLength(cut);
+  };
+  for (const [k, v] of entries) if (v !== undefined) push(k, v, true);
+  for (const [k, v] of extra) push(k, v, false);
+  return out;
 }
 
 // ---- configurations -------------------------------------------------------------------------------------------

@@ -59,6 +59,12 @@ function takeLogs(host: Host): string[] {
   return out;
 }
 
+/** An environment whose configuration-time log lines are dropped. */
+function loaded(host: Host, plugins: Plugin[]): Env {
+  takeLogs(host);
+  return { host, plugins };
+}
+
 /** Plugins loaded on first use, keyed by variant (so a fresh VM loads only what its input needs). */
 class LazyEnv implements Env {
   readonly host: Host;
@@ -67,7 +73,12 @@ class LazyEnv implements Env {
   constructor(host: Host, private readonly load: (host: Host, key: string) => Plugin) { this.host = host; }
   plugin(key: string): Plugin {
     let p = this.byKey.get(key);
-    if (!p) { p = this.load(this.host, key); this.byKey.set(key, p); this.plugins.push(p); }
+    if (!p) {
+      p = this.load(this.host, key);
+      takeLogs(this.host); // configuration-time lines are not part of any input's decision
+      this.byKey.set(key, p);
+      this.plugins.push(p);
+    }
     return p;
   }
 }
@@ -138,7 +149,7 @@ function hboneInboundTraffic(): Target<ConnectInput> & { arbitrary: fc.Arbitrary
     arbitrary: connectInput(INBOUND_IPS, INBOUND_HOSTS),
     setup() {
       const host = new Host({ logLevel: "info" });
-      return { host, plugins: [host.loadPluginSync({ module: moduleOf("hbone-inbound"), name: "hbone-inbound", rootId: "hbone-inbound", vmId: "in", configuration: config })] };
+      return loaded(host, [host.loadPluginSync({ module: moduleOf("hbone-inbound"), name: "hbone-inbound", rootId: "hbone-inbound", vmId: "in", configuration: config })]);
     },
     run(env, i) {
       const s = runConnect(env.host, env.plugins, i);
@@ -210,7 +221,7 @@ function hboneOutboundTraffic(): Target<OutboundInput> & { arbitrary: fc.Arbitra
     idPeriod: period,
     setup() {
       const host = new Host({ logLevel: "info" });
-      return { host, plugins: [host.loadPluginSync({ module: moduleOf("hbone-outbound"), name: "hbone-outbound", vmId: "out", configuration: text, listenerDirection: "OUTBOUND" })] };
+      return loaded(host, [host.loadPluginSync({ module: moduleOf("hbone-outbound"), name: "hbone-outbound", vmId: "out", configuration: text, listenerDirection: "OUTBOUND" })]);
     },
     spacer(env) {
       const c = env.host.tcpConnection({ filters: env.plugins, properties: { "source.address": "10.0.0.10:1", "destination.address": "8.8.8.8:53" } });
@@ -326,7 +337,6 @@ interface StatsInput {
   grpcStatus: string | undefined;
   extra: HeaderList;
   peer: string | undefined;
-  localSan: string | undefined;
   downstreamPeer: string | Uint8Array | undefined;
   upstreamPeer: string | undefined;
   upstreamPrincipal: string | undefined;
@@ -335,6 +345,8 @@ interface StatsInput {
   reqBody: string;
   respBody: string;
 }
+
+const LOCAL_SAN = "spiffe://cluster.local/ns/default/sa/httpbin";
 
 const STATS_VARIANTS: unknown[] = [
   { reporter: "destination", destinationService: { host: "httpbin.default.svc.cluster.local", name: "httpbin", namespace: "default" } },
@@ -395,7 +407,6 @@ function istioStatsTraffic(): Target<StatsInput> & { arbitrary: fc.Arbitrary<Sta
       grpcStatus: fc.option(fc.oneof(fc.constantFrom("0", "14", "17", "-1", ""), A.anyText), { nil: undefined }),
       extra: A.extraHeaders,
       peer: fc.option(A.spiffeId, { nil: undefined, freq: 6 }),
-      localSan: fc.option(fc.oneof(fc.constant("spiffe://cluster.local/ns/default/sa/httpbin"), A.spiffeId), { nil: undefined }),
       downstreamPeer: fc.option(fc.oneof({ weight: 6, arbitrary: A.baggage }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) }), { nil: undefined, freq: 6 }),
       upstreamPeer: fc.option(A.baggage, { nil: undefined }),
       upstreamPrincipal: fc.option(A.spiffeId, { nil: undefined }),
@@ -420,7 +431,9 @@ function istioStatsTraffic(): Target<StatsInput> & { arbitrary: fc.Arbitrary<Sta
       sink.length = 0;
       const props: Props = { "source.address": "10.0.0.10:5000", "destination.address": "10.0.1.20:80", "connection.mtls": i.peer !== undefined };
       if (i.peer !== undefined) props["connection.uri_san_peer_certificate"] = i.peer;
-      if (i.localSan !== undefined) props["connection.uri_san_local_certificate"] = i.localSan;
+      // The local certificate belongs to the listener, the same for every mTLS connection (istio-stats learns the
+      // local principal from the first connection that shows one).
+      if (i.peer !== undefined) props["connection.uri_san_local_certificate"] = LOCAL_SAN;
       const fs: Array<[string, string | Uint8Array | undefined]> = [
         ["wasm.downstream_peer", i.downstreamPeer], ["wasm.upstream_peer", i.upstreamPeer], ["wasm.upstream_peer_principal", i.upstreamPrincipal],
         ["wasm.upstream_service", i.upstreamService], ["wasm.hbone_baggage", i.sourceBaggage],
@@ -467,7 +480,7 @@ function exampleHeaderTraffic(): Target<ExampleInput> & { arbitrary: fc.Arbitrar
     }),
     setup() {
       const host = new Host({ logLevel: "info" });
-      return { host, plugins: [host.loadPluginSync({ module: moduleOf("example-header"), rootId: "example-header", vmId: "ex", configuration: config })] };
+      return loaded(host, [host.loadPluginSync({ module: moduleOf("example-header"), rootId: "example-header", vmId: "ex", configuration: config })]);
     },
     run(env, i) {
       const s = env.host.httpStream({ filters: env.plugins });

@@ -1,6 +1,5 @@
 // Shared helpers for the SDK tests: building the probe module (test/sdk/assembly/probe.ts) and counting the
 // host calls a module makes while it runs on the emulator.
-// @ts-expect-error: plain ESM build helper without type declarations
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
 
 export type Runtime = "minimal" | "incremental";
