@@ -3,7 +3,9 @@
 //
 // Options: --json  --out <file> (also write the JSON there)  --ops <n> (operations for the memory check,
 // default 1000000)  --rounds <n> (timed rounds, default 31)  --only <name,name>  --strict (exit 1 on a missed target)
-import { writeFileSync } from "node:fs";
+// --update-readme (write the table into bench/README.md "Latest results")
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { cpus, totalmem, platform, arch, release } from "node:os";
 import { PluginLoadError, type Plugin } from "../emulator/index.ts";
 import { floorCallbacks, floorModule } from "./floor.ts";
@@ -14,10 +16,10 @@ import { scenarios, type Scenario } from "./scenarios.ts";
 import { checkTargets, type BenchResult, type TargetCheck } from "./targets.ts";
 import { Host } from "../emulator/index.ts";
 
-interface Options { json: boolean; out: string | null; ops: number; rounds: number; only: string[] | null; strict: boolean }
+interface Options { json: boolean; out: string | null; ops: number; rounds: number; only: string[] | null; strict: boolean; updateReadme: boolean }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { json: false, out: null, ops: 1_000_000, rounds: 31, only: null, strict: false };
+  const o: Options = { json: false, out: null, ops: 1_000_000, rounds: 31, only: null, strict: false, updateReadme: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -27,6 +29,7 @@ function parseArgs(argv: string[]): Options {
     };
     if (a === "--json") o.json = true;
     else if (a === "--strict") o.strict = true;
+    else if (a === "--update-readme") o.updateReadme = true;
     else if (a === "--out") o.out = value();
     else if (a === "--ops") o.ops = Number(value());
     else if (a === "--rounds") o.rounds = Number(value());
@@ -95,6 +98,8 @@ async function measure(scenario: Scenario, o: Options): Promise<DetailedResult> 
   ops += 1;
   scenario.verifyCount(host, ops);
   if (host.traps.length) throw new Error(`trap: ${host.traps[0].message}`);
+  const warning = host.logs.find((l) => l.level === "warn" || l.level === "error" || l.level === "critical");
+  if (warning) throw new Error(`logged at ${warning.level}: ${warning.line}`);
   if (floor.host.traps.length) throw new Error(`floor trap: ${floor.host.traps[0].message}`);
 
   const ns = median(timed.measuredNs);
@@ -151,6 +156,28 @@ export function table(results: DetailedResult[]): string {
   return [fmt(header), sep, ...rows.map(fmt)].join("\n");
 }
 
+function summary(report: { machine: ReturnType<typeof machine>; results: DetailedResult[]; missing: Array<{ name: string; reason: string }>; errors: Array<{ name: string; error: string }> }): string {
+  const m = report.machine;
+  const lines = [`${m.cpu}, ${m.cores} cores, ${m.memory_gb} GiB, ${m.os}, Node ${m.node} (V8 ${m.v8}), ${m.date}`, "", table(report.results), ""];
+  for (const x of report.missing) lines.push(`missing: ${x.name} — ${x.reason}`);
+  for (const x of report.errors) lines.push(`ERROR: ${x.name} — ${x.error}`);
+  const missed = report.results.flatMap((r) => r.targets.filter((t) => !t.pass).map((t) => `${r.name} ${t.target} ${t.value} > ${t.limit}`));
+  lines.push(missed.length ? `targets missed:\n  ${missed.join("\n  ")}` : "all targets met");
+  return lines.join("\n");
+}
+
+/** Replaces the "Latest results" block of bench/README.md. */
+function updateReadme(text: string): void {
+  const path = fileURLToPath(new URL("./README.md", import.meta.url));
+  const readme = readFileSync(path, "utf8");
+  const start = readme.indexOf("<!-- results -->");
+  if (start < 0) throw new Error("bench/README.md has no <!-- results --> marker");
+  const endMarker = "<!-- /results -->";
+  const end = readme.indexOf(endMarker, start);
+  const block = `<!-- results -->\n\n\`\`\`\n${text}\n\`\`\`\n\n${endMarker}`;
+  writeFileSync(path, readme.slice(0, start) + block + (end < 0 ? "\n" : readme.slice(end + endMarker.length)));
+}
+
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const results: DetailedResult[] = [];
@@ -186,17 +213,9 @@ async function main(): Promise<number> {
   const report = { machine: machine(), results, missing, errors };
   const text = JSON.stringify(report, null, 2);
   if (o.out) writeFileSync(o.out, text + "\n");
-  if (o.json) {
-    process.stdout.write(text + "\n");
-  } else {
-    const m = report.machine;
-    console.log(`${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date}`);
-    console.log(table(results));
-    for (const x of missing) console.log(`missing: ${x.name} — ${x.reason}`);
-    for (const x of errors) console.log(`ERROR: ${x.name} — ${x.error}`);
-    const missed = results.flatMap((r) => r.targets.filter((t) => !t.pass).map((t) => `${r.name} ${t.target} ${t.value} > ${t.limit}`));
-    console.log(missed.length ? `targets missed:\n  ${missed.join("\n  ")}` : "all targets met");
-  }
+  if (o.updateReadme) updateReadme(summary(report));
+  if (o.json) process.stdout.write(text + "\n");
+  else console.log(summary(report));
   const anyMiss = results.some((r) => r.targets.some((t) => !t.pass));
   return errors.length || (o.strict && anyMiss) ? 1 : 0;
 }

@@ -1,21 +1,42 @@
 // HTTP and gRPC callouts answered by test responders (envoy context.cc httpCall/grpcCall/grpcStream,
 // onHttpCallSuccess/onHttpCallFailure, onGrpc*): tokens per VM (http 4, 8…; grpc calls 5, 9…; streams 6, 10…),
-// responses delivered to the root context after the issuing VM call returned.
+// responses delivered to the root context after the issuing VM call returned. Tokens repeat across VMs
+// (one VM per worker), so pending calls are keyed by VM and token.
 import type { Context } from "./context.ts";
-import type { HeaderList, HttpCallRequest, HttpCallResponse, GrpcCallRequest, GrpcCallResponse } from "./index.ts";
+import type { Vm } from "./vm.ts";
+import type { HttpCallRequest, GrpcCallRequest } from "./index.ts";
 
 export interface PendingHttpCall { root: Context; request: HttpCallRequest }
 export interface PendingGrpcCall { root: Context; request: GrpcCallRequest; stream: boolean; messages: Uint8Array[]; closedLocal: boolean }
 
 export class Callouts {
-  readonly http = new Map<number, PendingHttpCall>();
-  readonly grpc = new Map<number, PendingGrpcCall>();
+  readonly http = new Map<string, PendingHttpCall>();
+  readonly grpc = new Map<string, PendingGrpcCall>();
   /** Calls made so far, for assertions. */
   readonly httpLog: HttpCallRequest[] = [];
   readonly grpcLog: GrpcCallRequest[] = [];
-  /** Tokens whose responder must be consulted at the next dispatch. */
-  readonly fresh: number[] = [];
-  readonly freshGrpc: number[] = [];
+
+  static key(vm: Vm, token: number): string { return `${vm.serial}:${token}`; }
+
+  /** The key of the pending call with this token (on this worker, if given); throws if none or ambiguous. */
+  static find<T extends { request: { token: number; worker: number } }>(
+    calls: Map<string, T>, token: number, worker: number | undefined, kind: string,
+  ): string {
+    let found: string | null = null;
+    for (const [key, call] of calls) {
+      if (call.request.token !== token || (worker !== undefined && call.request.worker !== worker)) continue;
+      if (found !== null) throw new Error(`several pending ${kind} calls have token ${token}: pass the worker`);
+      found = key;
+    }
+    if (found === null) throw new Error(`no pending ${kind} call with token ${token}`);
+    return found;
+  }
+
+  /** A VM went away (canary killed): its contexts' requests are cancelled (envoy Context::~Context). */
+  dropVm(vm: Vm): void {
+    for (const [key, call] of this.http) if (call.root.vm === vm) this.http.delete(key);
+    for (const [key, call] of this.grpc) if (call.root.vm === vm) this.grpc.delete(key);
+  }
 }
 
 /** Minimal parse of a serialized envoy.config.core.v3.GrpcService: envoy_grpc (1) { cluster_name (1) }. */
@@ -56,6 +77,3 @@ export function clusterFromGrpcService(bytes: Uint8Array): string | null {
   const cluster = read(envoyGrpc, 1);
   return cluster ? Buffer.from(cluster).toString("utf8") : null;
 }
-
-export function headerListOrEmpty(h: HeaderList | undefined): HeaderList { return h ?? []; }
-export type { HttpCallResponse, GrpcCallResponse };

@@ -1,14 +1,18 @@
-// The emulated Envoy process: VMs (shared by vm_id + code + vm configuration, proxy-wasm-cpp-host
-// src/wasm.cc makeVmKey), plugins and their root contexts, the dispatcher that delivers asynchronous events
-// (callout responses, queue notifications, ticks), and process-wide state (stats, shared data, queues, logs).
+// The emulated Envoy process: VM sets (one per VM key = vm_id + vm configuration + code, proxy-wasm-cpp-host
+// src/wasm.cc makeVmKey; see vm-set.ts for base/canary/worker VMs), plugins and their root contexts, the
+// dispatcher that delivers asynchronous events (callout responses, queue notifications, ticks), and
+// process-wide state shared by every VM (stats, shared data, shared queues, logs).
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import type {
   CapturedLog, ForeignFunction, GrpcCallRequest, GrpcCallResponder, HostOptions, HttpCallRequest,
   HttpCallResponder, HttpCallResponse, GrpcCallResponse, HttpStreamOptions, PluginOptions, TcpConnectionOptions, TrapRecord,
 } from "./index.ts";
-import { Vm, VmLoadError, errorMessage } from "./vm.ts";
-import { Plugin, PluginLoadError } from "./plugin.ts";
+import { type Vm, BASE_VM, CANARY_VM, errorMessage } from "./vm.ts";
+import { compileModule, VmLoadError, type CompiledModule } from "./compiled-module.ts";
+import { VmSet } from "./vm-set.ts";
+import { Plugin, PluginLoadError, type PluginInstance } from "./plugin.ts";
+import { onStreamCreationAfterFailure } from "./failure.ts";
 import type { Context } from "./context.ts";
 import { HttpStream } from "./http-stream.ts";
 import { TcpConnection } from "./tcp-connection.ts";
@@ -18,12 +22,17 @@ import { SharedData } from "./shared-data.ts";
 import { SharedQueues } from "./shared-queue.ts";
 import { Callouts } from "./callouts.ts";
 import { HeaderMap } from "./header-map.ts";
+import { HostCallCounts } from "./host-call-counts.ts";
 import { builtinForeignFunctions } from "./foreign-functions.ts";
 import { toBytes } from "./memory.ts";
 import { WasmResult } from "./constants.ts";
 import { StatsStore, renderPrometheus, WASM_CUSTOM_STAT_NAMESPACE, type HistogramStatistics } from "./stats/index.ts";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+/** Rejection texts of the canary (base) and of a worker (thread-local) start (src/wasm.cc). */
+const CANARY_FAILURES = { start: "Failed to start base Wasm", configure: "Failed to configure base Wasm plugin" };
+const WORKER_FAILURES = { start: "Failed to start thread-local Wasm", configure: "Failed to configure thread-local Wasm plugin" };
 
 export class Host {
   readonly options: HostOptions;
@@ -35,10 +44,18 @@ export class Host {
   readonly sharedQueues = new SharedQueues();
   readonly callouts = new Callouts();
   readonly foreignFunctions: Map<string, ForeignFunction> = builtinForeignFunctions();
+  /** Host calls by import name, when created with { countHostCalls: true }; else null. */
+  readonly hostCalls: HostCallCounts | null;
+  /** Number of worker threads; each runs its own VM per VM key. */
+  readonly workerCount: number;
+  /** Model Envoy's base VM and configuration canary (only when `workers` is given). */
+  readonly modelsCanary: boolean;
   dnsTokens = 0;
-  private readonly vms = new Map<string, Vm>();
+  private readonly vmSets = new Map<string, VmSet>();
   readonly plugins: Plugin[] = [];
   private nextConnectionId = 1;
+  private nextWorker = 0;
+  private vmSerial = 0;
   private httpResponder: HttpCallResponder | null = null;
   private grpcResponder: GrpcCallResponder | null = null;
   private readonly posted: Array<() => void> = [];
@@ -46,18 +63,26 @@ export class Host {
 
   constructor(options: HostOptions = {}) {
     this.options = options;
-    this.logSink = new LogSink(options.logLevel ?? "trace", options.printLogs ?? false);
+    const workers = options.workers ?? 1;
+    if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a positive integer, got ${workers}`);
+    this.workerCount = workers;
+    this.modelsCanary = options.workers !== undefined;
+    this.logSink = new LogSink(options.logLevel ?? "trace", options.printLogs ?? false, this.modelsCanary);
     this.clock = new VirtualClock(options.startTimeMs ?? 1_700_000_000_000);
+    this.hostCalls = options.countHostCalls ? new HostCallCounts() : null;
   }
 
   /** Captured log lines (proxy_log, WASI stdout/stderr, VM failures). */
   get logs(): CapturedLog[] { return this.logSink.entries; }
 
+  nextVmSerial(): number { return ++this.vmSerial; }
+
   // ---- plugins ----
 
   /**
-   * Load a plugin: create or reuse its VM, then create its root context and run on_context_create,
-   * on_vm_start and on_configure. Throws PluginLoadError with Envoy's rejection reason.
+   * Load a plugin: create or reuse its VMs, then create its root context and run on_context_create,
+   * on_vm_start and on_configure (with `workers`: on a canary, then on every worker's VM).
+   * Throws PluginLoadError with Envoy's rejection reason.
    */
   async loadPlugin(options: PluginOptions): Promise<Plugin> {
     return this.loadPluginSync(options);
@@ -75,44 +100,109 @@ export class Host {
     const vmConfig = toBytes(options.vmConfig);
     const configuration = toBytes(options.configuration);
     const key = `${vmId}\u0000${sha(vmConfig)}\u0000${sha(bytes)}`;
-    const existing = this.plugins.find((p) => p.vm.key === key && !p.vm.failed && p.name === name &&
+    const existing = this.plugins.find((p) => p.vmSet.key === key && !p.failed && p.name === name &&
       p.rootId === (options.rootId ?? "") && Buffer.compare(p.configuration, configuration) === 0 &&
       p.listenerDirection === (options.listenerDirection ?? "UNSPECIFIED"));
     if (existing) return existing;
 
-    let vm = this.vms.get(key);
-    let fresh = false;
-    if (!vm || vm.failed) {
-      vm = new Vm(this, vmId, key, bytes, vmConfig, options.environment ?? {});
+    let set = this.vmSets.get(key);
+    const freshSet = !set;
+    if (!set) {
+      let compiled: CompiledModule;
       try {
-        vm.load();
+        compiled = compileModule(bytes);
       } catch (err) {
-        const reason = err instanceof VmLoadError ? err.message : errorMessage(err);
-        this.logSink.hostLog("error", `Wasm VM failed ${reason}`);
-        throw new PluginLoadError(reason, name);
+        throw this.loadFailure(err, name);
       }
-      fresh = true;
+      set = new VmSet(this, key, vmId, compiled, vmConfig, options.environment ?? {}, this.workerCount);
+      if (this.modelsCanary) {
+        // createWasm: the base VM is loaded and initialised on the main thread.
+        try { set.base = set.newVm(BASE_VM); } catch (err) { throw this.loadFailure(err, name); }
+      }
     }
-    const plugin = new Plugin(options, vm, configuration);
-    try {
-      this.startPlugin(plugin, vm);
-    } catch (err) {
-      if (fresh) { /* the canary VM is discarded */ } else vm.contexts.delete(plugin.root?.id ?? -1);
-      throw err;
+    const plugin = new Plugin(options, set, configuration, this.hostCalls !== null);
+    if (this.modelsCanary) {
+      this.runCanary(set, plugin);
+      if (freshSet) this.vmSets.set(key, set);
+      for (let w = 0; w < this.workerCount; w++) plugin.instances[w] = this.startOnWorker(set, plugin, w);
+    } else {
+      plugin.instances[0] = this.startOnSingleVm(set, plugin);
+      if (freshSet) this.vmSets.set(key, set);
     }
-    if (fresh) this.vms.set(key, vm);
-    vm.plugins.push(plugin);
     this.plugins.push(plugin);
     this.dispatch();
     return plugin;
   }
 
+  private loadFailure(err: unknown, pluginName: string): PluginLoadError {
+    const reason = err instanceof VmLoadError ? err.message : errorMessage(err);
+    this.logSink.hostLog("error", `Wasm VM failed ${reason}`);
+    return new PluginLoadError(reason, pluginName);
+  }
+
+  /** Without `workers`: one VM per VM key, replaced when it failed. */
+  private startOnSingleVm(set: VmSet, plugin: Plugin): PluginInstance {
+    let vm = set.workers[0];
+    const fresh = !vm || vm.failed;
+    if (!vm || vm.failed) {
+      try { vm = set.newVm(0); } catch (err) { throw this.loadFailure(err, plugin.name); }
+    }
+    const root = this.startPlugin(plugin, vm, CANARY_FAILURES);
+    if (fresh) set.workers[0] = vm;
+    vm.plugins.push(plugin);
+    return { vm, root };
+  }
+
+  /** WasmHandleBase::canary: start + configure the plugin on a throw-away clone; cached per plugin key. */
+  private runCanary(set: VmSet, plugin: Plugin): void {
+    const cached = set.canaryResults.get(plugin.key);
+    if (cached !== undefined) {
+      if (cached !== null) throw new PluginLoadError(cached, plugin.name);
+      return;
+    }
+    let canary: Vm;
+    try { canary = set.newVm(CANARY_VM); } catch (err) { throw this.loadFailure(err, plugin.name); }
+    try {
+      this.startPlugin(plugin, canary, CANARY_FAILURES);
+      set.canaryResults.set(plugin.key, null);
+    } catch (err) {
+      set.canaryResults.set(plugin.key, (err as Error).message);
+      throw err;
+    } finally {
+      canary.kill();
+    }
+  }
+
+  /**
+   * getOrCreateThreadLocalPlugin: the worker's VM for this key (a new clone if none or it failed), then
+   * start + configure. A failure leaves the plugin absent on that worker (null) and is logged.
+   */
+  private startOnWorker(set: VmSet, plugin: Plugin, worker: number): PluginInstance | null {
+    let vm = set.workers[worker];
+    if (!vm || vm.failed) {
+      try {
+        vm = set.newVm(worker);
+      } catch (err) {
+        this.logSink.hostLog("error", `Wasm VM failed Failed to initialize Wasm code: ${errorMessage(err)}`);
+        return null;
+      }
+      set.workers[worker] = vm;
+    }
+    try {
+      const root = this.startPlugin(plugin, vm, WORKER_FAILURES);
+      vm.plugins.push(plugin);
+      return { vm, root };
+    } catch {
+      return null;
+    }
+  }
+
   /** Root context creation, on_vm_start, on_configure (cpp-host ContextBase::onStart/onConfigure). */
-  private startPlugin(plugin: Plugin, vm: Vm): void {
+  private startPlugin(plugin: Plugin, vm: Vm, failures: { start: string; configure: string }): Context {
     const root = vm.newContext(0, plugin, null);
-    plugin.root = root;
-    const fail = (reason: string) => {
+    const fail = (reason: string): never => {
       vm.contexts.delete(root.id);
+      this.clock.removeAll(root);
       this.logSink.hostLog("error", `Wasm VM failed ${reason}`);
       throw new PluginLoadError(reason, plugin.name);
     };
@@ -126,47 +216,73 @@ export class Host {
     if (!vm.failed && vm.onVmStart) ok = vm.invoke(root, "proxy_on_vm_start", vm.onVmStart, root.id, vm.vmConfig.length);
     vm.afterCall();
     if (vm.failed) fail(vm.failMessage);
-    if (!ok) fail("Failed to start base Wasm");
+    if (!ok) fail(failures.start);
     if (vm.onConfigure) {
       root.configuring = true;
       ok = vm.invoke(root, "proxy_on_configure", vm.onConfigure, root.id, plugin.configuration.length);
       root.configuring = false;
       vm.afterCall();
       if (vm.failed) fail(vm.failMessage);
-      if (!ok) fail("Failed to configure base Wasm plugin");
+      if (!ok) fail(failures.configure);
     }
+    return root;
+  }
+
+  /** The worker a new stream or connection runs on: the requested one, else round-robin. */
+  assignWorker(requested: number | undefined): number {
+    if (requested !== undefined) {
+      if (!Number.isInteger(requested) || requested < 0 || requested >= this.workerCount) {
+        throw new Error(`worker ${requested} out of range (host has ${this.workerCount} workers)`);
+      }
+      return requested;
+    }
+    const w = this.nextWorker;
+    this.nextWorker = (w + 1) % this.workerCount;
+    return w;
   }
 
   /**
-   * Called when a stream/connection is created with this plugin. Returns false when the filter is not
-   * installed (FAIL_OPEN after a VM failure). FAIL_RELOAD rebuilds the VM and replays start/configure.
+   * A stream/connection on `worker` is created with this plugin (PluginConfig::createContext). Returns the
+   * plugin's instance to use, or null when the filter is not installed (not running on that worker, or
+   * FAIL_OPEN after a VM failure). FAIL_RELOAD rebuilds the worker's VM and replays start/configure.
    */
-  prepareForStream(plugin: Plugin): boolean {
-    if (!plugin.vm.failed) return true;
-    if (plugin.failurePolicy === "FAIL_OPEN") return false;
-    if (plugin.failurePolicy === "FAIL_RELOAD") this.reload(plugin.vm);
-    return true;
+  prepareForStream(plugin: Plugin, worker: number): PluginInstance | null {
+    const inst = plugin.instances[worker];
+    if (!inst) return null;
+    const action = onStreamCreationAfterFailure(plugin, inst.vm);
+    if (action === "skip") return null;
+    if (action === "reload") this.reload(inst.vm);
+    return plugin.instances[worker];
   }
 
-  private reload(old: Vm): void {
-    const vm = new Vm(this, old.vmId, old.key, old.bytes, old.vmConfig, old.environment);
-    try {
-      vm.load();
-      for (const p of old.plugins) { this.startPlugin(p, vm); p.vm = vm; vm.plugins.push(p); }
-      this.vms.set(old.key, vm);
-    } catch (err) {
-      this.logSink.hostLog("error", `Wasm VM reload failed: ${errorMessage(err)}`);
+  /** FAIL_RELOAD: every plugin of the failed VM starts again on a fresh clone for that worker. */
+  private reload(failed: Vm): void {
+    const set = this.vmSets.get(failed.key);
+    const worker = failed.worker;
+    if (!set || worker < 0) return;
+    for (const p of failed.plugins) {
+      if (p.instances[worker]?.vm !== failed) continue;
+      const inst = this.modelsCanary ? this.startOnWorker(set, p, worker) : this.restartOnSingleVm(set, p);
+      if (inst) p.instances[worker] = inst;
+      else this.logSink.hostLog("error", `Wasm VM reload failed for plugin ${p.name}`);
     }
   }
 
-  /** Tear down a plugin's root context: on_done; true → on_delete, false → wait for proxy_done. */
+  private restartOnSingleVm(set: VmSet, plugin: Plugin): PluginInstance | null {
+    try { return this.startOnSingleVm(set, plugin); } catch { return null; }
+  }
+
+  /** Tear down a plugin's root contexts: on_done; true → on_delete, false → wait for proxy_done. */
   shutdownPlugin(plugin: Plugin): void {
-    const vm = plugin.vm, root = plugin.root;
-    let done = 1;
-    if (!vm.failed && vm.onDone) { done = vm.invoke(root, "proxy_on_done", vm.onDone, root.id); vm.afterCall(); }
-    this.clock.removeAll(root);
-    if (done) this.deleteRootContext(root);
-    else root.pendingDone = true;
+    for (const inst of plugin.instances) {
+      if (!inst) continue;
+      const { vm, root } = inst;
+      let done = 1;
+      if (!vm.failed && vm.onDone) { done = vm.invoke(root, "proxy_on_done", vm.onDone, root.id); vm.afterCall(); }
+      this.clock.removeAll(root);
+      if (done) this.deleteRootContext(root);
+      else root.pendingDone = true;
+    }
     this.dispatch();
   }
 
@@ -234,8 +350,11 @@ export class Host {
     this.dispatch();
   }
 
-  /** The tick period a plugin's root context asked for (0 = none). */
-  tickPeriod(plugin: Plugin): number { return this.clock.tickPeriod(plugin.root); }
+  /** The tick period a plugin's root context asked for (0 = none), on the given worker (default: the first). */
+  tickPeriod(plugin: Plugin, worker?: number): number {
+    const root = worker === undefined ? plugin.root : plugin.instances[worker]?.root;
+    return root ? this.clock.tickPeriod(root) : 0;
+  }
 
   // ---- callouts ----
 
@@ -253,24 +372,33 @@ export class Host {
   }
 
   startHttpCall(root: Context, request: HttpCallRequest): void {
-    this.callouts.http.set(request.token, { root, request });
+    const key = Callouts.key(root.vm, request.token);
+    this.callouts.http.set(key, { root, request });
     this.callouts.httpLog.push(request);
     this.posted.push(() => {
-      if (!this.callouts.http.has(request.token) || !this.httpResponder) return;
+      if (!this.callouts.http.has(key) || !this.httpResponder) return;
       const r = this.httpResponder(request);
-      if (r !== undefined) this.respondHttpCall(request.token, r);
+      if (r !== undefined && this.callouts.http.has(key)) this.deliverHttpResponse(key, r);
     });
   }
 
-  /** Answer a pending HTTP call (delivered to the root context as Envoy's async client would). */
-  respondHttpCall(token: number, response: HttpCallResponse | "reset"): void {
-    const call = this.callouts.http.get(token);
-    if (!call) throw new Error(`no pending http call with token ${token}`);
-    this.callouts.http.delete(token);
+  /**
+   * Answer a pending HTTP call (delivered to the root context as Envoy's async client would). Tokens repeat
+   * across worker VMs: pass `worker` when several workers have a call with this token pending.
+   */
+  respondHttpCall(token: number, response: HttpCallResponse | "reset", worker?: number): void {
+    this.deliverHttpResponse(Callouts.find(this.callouts.http, token, worker, "http"), response);
+  }
+
+  private deliverHttpResponse(key: string, response: HttpCallResponse | "reset"): void {
+    const call = this.callouts.http.get(key)!;
+    this.callouts.http.delete(key);
+    const token = call.request.token;
     const root = call.root;
     const vm = root.vm;
     if (vm.failed || !vm.contexts.has(root.id)) return;
     if (response === "reset") {
+      // onHttpCallFailure: status BrokenConnection / "reset", on_http_call_response(token, 0, 0, 0).
       root.statusCode = WasmResult.BrokenConnection;
       root.statusMessage = "reset";
       if (vm.onHttpCallResponse) vm.invoke(root, "proxy_on_http_call_response", vm.onHttpCallResponse, root.id, token, 0, 0, 0);
@@ -291,19 +419,24 @@ export class Host {
   }
 
   startGrpcCall(root: Context, request: GrpcCallRequest, stream: boolean): void {
-    this.callouts.grpc.set(request.token, { root, request, stream, messages: [], closedLocal: false });
+    const key = Callouts.key(root.vm, request.token);
+    this.callouts.grpc.set(key, { root, request, stream, messages: [], closedLocal: false });
     this.callouts.grpcLog.push(request);
     this.posted.push(() => {
-      if (!this.callouts.grpc.has(request.token) || !this.grpcResponder) return;
+      if (!this.callouts.grpc.has(key) || !this.grpcResponder) return;
       const r = this.grpcResponder(request);
-      if (r !== undefined) this.respondGrpcCall(request.token, r);
+      if (r !== undefined && this.callouts.grpc.has(key)) this.deliverGrpcResponse(key, r);
     });
   }
 
   /** Answer a pending gRPC call or stream (initial metadata, one message, trailing metadata, close). */
-  respondGrpcCall(token: number, response: GrpcCallResponse): void {
-    const call = this.callouts.grpc.get(token);
-    if (!call) throw new Error(`no pending grpc call with token ${token}`);
+  respondGrpcCall(token: number, response: GrpcCallResponse, worker?: number): void {
+    this.deliverGrpcResponse(Callouts.find(this.callouts.grpc, token, worker, "grpc"), response);
+  }
+
+  private deliverGrpcResponse(key: string, response: GrpcCallResponse): void {
+    const call = this.callouts.grpc.get(key)!;
+    const token = call.request.token;
     const root = call.root;
     const vm = root.vm;
     const status = response.status ?? 0;
@@ -329,7 +462,9 @@ export class Host {
       root.grpcTrailingMetadata = null;
       vm.afterCall();
     }
-    // A unary call that succeeded ends with on_grpc_receive (onSuccessRaw); failures and streams get on_grpc_close.
+    // A unary call that succeeded ends with on_grpc_receive only: GrpcCallClientHandler::onSuccessRaw →
+    // onGrpcReceiveWrapper, which erases the call; only onFailure → onGrpcCloseWrapper → on_grpc_close
+    // (envoy source/extensions/common/wasm/context.h, context.cc). Streams always end with on_grpc_close.
     if (call.stream || status !== 0) {
       root.statusCode = status;
       root.statusMessage = response.statusMessage ?? "";
@@ -337,15 +472,22 @@ export class Host {
       root.statusMessage = "";
       vm.afterCall();
     }
-    this.callouts.grpc.delete(token);
+    this.callouts.grpc.delete(key);
     this.dispatch();
   }
 
-  cancelGrpc(token: number): number {
+  /**
+   * proxy_grpc_cancel / proxy_grpc_close (envoy context.cc grpcCancel/grpcClose): a call is cancelled and
+   * forgotten; a stream is reset and forgotten on cancel, half-closed (kept for the remote's reply) on close.
+   */
+  cancelGrpc(vm: Vm, token: number, close: boolean): number {
     const type = token & 3;
     if (type !== 1 && type !== 2) return WasmResult.BadArgument;
-    if (!this.callouts.grpc.has(token)) return WasmResult.NotFound;
-    this.callouts.grpc.delete(token);
+    const key = Callouts.key(vm, token);
+    const call = this.callouts.grpc.get(key);
+    if (!call) return WasmResult.NotFound;
+    if (close && call.stream) call.closedLocal = true;
+    else this.callouts.grpc.delete(key);
     return WasmResult.Ok;
   }
 
@@ -393,7 +535,7 @@ export class Host {
   // ---- failures ----
 
   recordTrap(vm: Vm, ctx: Context, callback: string, message: string): void {
-    this.traps.push({ plugin: ctx.plugin?.name ?? "", vmId: vm.vmId, callback, contextId: ctx.id, message });
+    this.traps.push({ plugin: ctx.plugin?.name ?? "", vmId: vm.vmId, worker: vm.worker, callback, contextId: ctx.id, message });
     this.logSink.hostLog("error", `Wasm VM failed ${message}`);
   }
 }

@@ -1,7 +1,6 @@
 // The import functions handed to a module: proxy-wasm hostcalls as Envoy implements them
 // (proxy-wasm-cpp-host src/exports.cc for argument handling, envoy source/extensions/common/wasm/context.cc
 // for behaviour) plus the WASI subset (src/exports.cc wasi_unstable_*), registered under both WASI names.
-import { randomFillSync } from "node:crypto";
 import type { Vm } from "./vm.ts";
 import type { Context } from "./context.ts";
 import type { HeaderMap } from "./header-map.ts";
@@ -11,14 +10,13 @@ import { WasmResult, MapType, BufferType, StreamType } from "./constants.ts";
 import { decodePairs, encodePairs } from "./pairs.ts";
 import { getProperty } from "./properties.ts";
 import { bytesToString } from "./memory.ts";
-import { COMMON_PROXY_IMPORTS, ABI_SPECIFIC_IMPORTS, WASI_IMPORTS, WASI_MODULES } from "./imports.ts";
-import { clusterFromGrpcService } from "./callouts.ts";
+import { COMMON_PROXY_IMPORTS, ABI_SPECIFIC_IMPORTS, WASI_MODULES } from "./imports.ts";
+import { wasiFunctions } from "./wasi.ts";
+import { Callouts, clusterFromGrpcService } from "./callouts.ts";
 
 const EMPTY = new Uint8Array(0);
 const { Ok, NotFound, BadArgument, InvalidMemoryAccess, Unimplemented, ParseFailure } = WasmResult;
 
-// WASI errno values.
-const ERRNO_SUCCESS = 0, ERRNO_BADF = 8, ERRNO_INVAL = 28, ERRNO_NOSYS = 52, ERRNO_NOTSUP = 58;
 
 class RestrictedCallback extends WebAssembly.RuntimeError {
   constructor() { super("restricted_callback"); }
@@ -31,9 +29,17 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
   const mem = vm.mem;
   const host = vm.host;
 
-  // Wrap with the restricted-callback check. Fixed-arity wrappers keep the common calls allocation-free.
+  // Every import goes through `guard`: the restricted-callback check (src/wasm.cc startVm, wasm.h allocMemory)
+  // and, with Host({ countHostCalls: true }), the call count. Fixed-arity wrappers keep calls allocation-free.
+  const counts = host.hostCalls;
   const guard = (full: string, fn: (...a: any[]) => any): ((...a: any[]) => any) => {
-    const check = () => { if (vm.restricted !== null && !vm.restricted.has(full)) throw new RestrictedCallback(); };
+    const check = counts === null
+      ? () => { if (vm.restricted !== null && !vm.restricted.has(full)) throw new RestrictedCallback(); }
+      : () => {
+        counts.add(full);
+        vm.active.plugin?.hostCalls?.add(full);
+        if (vm.restricted !== null && !vm.restricted.has(full)) throw new RestrictedCallback();
+      };
     switch (fn.length) {
       case 0: return () => { check(); return fn(); };
       case 1: return (a: any) => { check(); return fn(a); };
@@ -111,7 +117,7 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
       const msg = str(ptr, size);
       if (msg === null) return InvalidMemoryAccess;
       const ctx = ctxOf();
-      return host.logSink.wasmLog(level >>> 0, ctx.logPrefix(), msg) ? Ok : BadArgument;
+      return host.logSink.wasmLog(level >>> 0, ctx.logPrefix(), msg, vm.worker) ? Ok : BadArgument;
     },
     proxy_get_log_level(ptr: number): number {
       return mem.writeU32(ptr, host.logSink.level) ? Ok : InvalidMemoryAccess;
@@ -315,7 +321,7 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
         headers.push(["content-length", String(body.length)]);
       }
       const token = (vm.nextHttpCallId += 4);
-      host.startHttpCall(root, { token, cluster, headers, body, trailers, timeoutMs: timeout >>> 0, plugin: root.plugin?.name ?? "" });
+      host.startHttpCall(root, { token, cluster, headers, body, trailers, timeoutMs: timeout >>> 0, plugin: root.plugin?.name ?? "", worker: vm.worker });
       mem.writeU32(tokenPtr, token);
       return Ok;
     },
@@ -329,7 +335,7 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
       if (cluster === null) return ParseFailure;
       const token = (vm.nextGrpcCallId += 4);
       if (!mem.writeU32(tokenPtr, token)) return InvalidMemoryAccess;
-      host.startGrpcCall(root, { token, cluster, service, method, metadata: decodePairs(md), message: msg, timeoutMs: timeout >>> 0, plugin: root.plugin?.name ?? "" }, false);
+      host.startGrpcCall(root, { token, cluster, service, method, metadata: decodePairs(md), message: msg, timeoutMs: timeout >>> 0, plugin: root.plugin?.name ?? "", worker: vm.worker }, false);
       return Ok;
     },
     proxy_grpc_stream(sPtr: number, sSize: number, nPtr: number, nSize: number, mPtr: number, mSize: number,
@@ -342,21 +348,21 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
       if (cluster === null) return ParseFailure;
       const token = (vm.nextGrpcStreamId += 4);
       if (!mem.writeU32(tokenPtr, token)) return InvalidMemoryAccess;
-      host.startGrpcCall(root, { token, cluster, service, method, metadata: decodePairs(md), message: EMPTY, timeoutMs: 0, plugin: root.plugin?.name ?? "" }, true);
+      host.startGrpcCall(root, { token, cluster, service, method, metadata: decodePairs(md), message: EMPTY, timeoutMs: 0, plugin: root.plugin?.name ?? "", worker: vm.worker }, true);
       return Ok;
     },
     proxy_grpc_send(token: number, ptr: number, size: number, endStream: number): number {
       const msg = mem.copy(ptr, size);
       if (!msg) return InvalidMemoryAccess;
       if ((token & 3) !== 2) return BadArgument;
-      const call = host.callouts.grpc.get(token);
+      const call = host.callouts.grpc.get(Callouts.key(vm, token));
       if (!call) return NotFound;
       call.messages.push(msg);
       if (endStream) call.closedLocal = true;
       return Ok;
     },
-    proxy_grpc_cancel(token: number): number { return host.cancelGrpc(token); },
-    proxy_grpc_close(token: number): number { return host.cancelGrpc(token); },
+    proxy_grpc_cancel(token: number): number { return host.cancelGrpc(vm, token >>> 0, false); },
+    proxy_grpc_close(token: number): number { return host.cancelGrpc(vm, token >>> 0, true); },
 
     // ---- shared data / queues ----
     proxy_get_shared_data(kPtr: number, kSize: number, vPtrPtr: number, vSizePtr: number, casPtr: number): number {
@@ -495,84 +501,7 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
     return host.hasCluster(name) ? name : null;
   }
 
-  // ---- WASI (src/exports.cc wasi_unstable_*) ----
-  const wasi: Record<string, unknown> = {
-    fd_write(fd: number, iovs: number, iovsLen: number, nwrittenPtr: number): number {
-      if (fd !== 1 && fd !== 2) return ERRNO_BADF;
-      let text = "";
-      let written = 0;
-      mem.refresh();
-      for (let i = 0; i < iovsLen; i++) {
-        const p = mem.readU32(iovs + i * 8), l = mem.readU32(iovs + i * 8 + 4);
-        const s = mem.string(p, l);
-        if (s === null) return ERRNO_INVAL;
-        text += s;
-        written += l;
-      }
-      if (!mem.writeU32(nwrittenPtr, written)) return ERRNO_INVAL;
-      if (text.endsWith("\n")) text = text.slice(0, -1);
-      host.logSink.wasmLog(fd === 1 ? 2 : 4, ctxOf().logPrefix(), text);
-      return ERRNO_SUCCESS;
-    },
-    fd_read: () => ERRNO_NOSYS,
-    fd_seek: () => ERRNO_NOSYS,
-    fd_close: () => ERRNO_NOSYS,
-    fd_fdstat_get(fd: number, statOut: number): number {
-      if (fd !== 1 && fd !== 2) return ERRNO_BADF;
-      const z = new Uint8Array(24);
-      z[0] = 2; // character device
-      return mem.write(statOut, z) ? ERRNO_SUCCESS : ERRNO_INVAL;
-    },
-    fd_fdstat_set_flags: () => ERRNO_NOSYS,
-    fd_fdstat_set_rights: () => ERRNO_NOSYS,
-    environ_sizes_get(countPtr: number, sizePtr: number): number {
-      const entries = Object.entries(vm.environment);
-      let size = 0;
-      for (const [k, v] of entries) size += Buffer.byteLength(`${k}=${v}`) + 1;
-      return mem.writeU32(countPtr, entries.length) && mem.writeU32(sizePtr, size) ? ERRNO_SUCCESS : ERRNO_INVAL;
-    },
-    environ_get(environPtr: number, bufPtr: number): number {
-      let p = bufPtr;
-      let i = 0;
-      for (const [k, v] of Object.entries(vm.environment)) {
-        const b = Buffer.from(`${k}=${v}\u0000`);
-        if (!mem.writeU32(environPtr + i * 4, p) || !mem.write(p, b)) return ERRNO_INVAL;
-        p += b.length;
-        i++;
-      }
-      return ERRNO_SUCCESS;
-    },
-    args_sizes_get(argcPtr: number, sizePtr: number): number {
-      return mem.writeU32(argcPtr, 0) && mem.writeU32(sizePtr, 0) ? ERRNO_SUCCESS : ERRNO_INVAL;
-    },
-    args_get: () => ERRNO_SUCCESS,
-    clock_time_get(id: number, _precision: bigint, retPtr: number): number {
-      if (id === 0) return mem.writeU64(retPtr, host.clock.nowNanos()) ? ERRNO_SUCCESS : ERRNO_INVAL;
-      if (id === 1) return mem.writeU64(retPtr, host.clock.monotonicNanos()) ? ERRNO_SUCCESS : ERRNO_INVAL;
-      return ERRNO_NOTSUP;
-    },
-    clock_res_get(id: number, retPtr: number): number {
-      if (id !== 0 && id !== 1) return ERRNO_NOTSUP;
-      return mem.writeU64(retPtr, 1n) ? ERRNO_SUCCESS : ERRNO_INVAL;
-    },
-    random_get(ptr: number, len: number): number {
-      if (len > 64 * 1024) return ERRNO_INVAL;
-      const v = mem.view(ptr, len);
-      if (!v) return ERRNO_INVAL;
-      randomFillSync(v);
-      return ERRNO_SUCCESS;
-    },
-    sched_yield: () => ERRNO_SUCCESS,
-    poll_oneoff: () => ERRNO_NOSYS,
-    proc_exit(code: number): void {
-      // Only logged; execution continues (exports.cc wasi_unstable_proc_exit).
-      host.logSink.hostLog("trace", `wasi proc_exit(${code})`);
-    },
-    fd_prestat_get: () => ERRNO_BADF,
-    fd_prestat_dir_name: () => ERRNO_NOSYS,
-    path_open: () => ERRNO_NOSYS,
-  };
-  for (const name of Object.keys(WASI_IMPORTS)) if (!(name in wasi)) wasi[name] = () => ERRNO_NOSYS;
+  const wasi = wasiFunctions(vm);
 
   // Wrap with the restricted-callback check, per module name.
   const out: Record<string, Record<string, unknown>> = { env: {} };

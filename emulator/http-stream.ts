@@ -21,6 +21,7 @@ import type { PropertySource } from "./properties.ts";
 import { HeadersStatus, DataStatus, TrailersStatus, StreamType } from "./constants.ts";
 import { mapHeadersStatus, mapDataStatus, mapTrailersStatus } from "./status-mapping.ts";
 import { buildLocalReply } from "./local-reply.ts";
+import { continueAfterFailure } from "./failure.ts";
 import { toBytes, bytesToString } from "./memory.ts";
 
 const FAIL_STREAM_DETAILS = "wasm_fail_stream";
@@ -238,6 +239,8 @@ export class HttpStream implements StreamOwner, PropertySource {
   readonly filterState: FilterState;
   readonly layers: Props[];
   readonly connectionId: number;
+  /** The worker thread the stream runs on. */
+  readonly worker: number;
   readonly startTimeNs: bigint;
   readonly upstreamRequest = new Forwarded();
   readonly downstreamResponse = new Forwarded();
@@ -269,11 +272,12 @@ export class HttpStream implements StreamOwner, PropertySource {
         }
       }
     }
+    this.worker = host.assignWorker(options.worker);
     this.slots = [];
     for (const plugin of options.filters) {
-      const ready = host.prepareForStream(plugin);
-      if (!ready) continue; // FAIL_OPEN after a failure: filter not installed
-      const ctx = plugin.vm.newContext(plugin.root.id, plugin, plugin.root);
+      const inst = host.prepareForStream(plugin, this.worker);
+      if (!inst) continue; // not running on this worker, or FAIL_OPEN after a failure: filter not installed
+      const ctx = inst.vm.newContext(inst.root.id, plugin, inst.root);
       ctx.owner = this;
       ctx.position = this.slots.length;
       this.slots.push({ plugin, ctx, active: true });
@@ -372,7 +376,7 @@ export class HttpStream implements StreamOwner, PropertySource {
 
   private onCreate(slot: Slot): void {
     const ctx = slot.ctx;
-    const vm = slot.plugin.vm;
+    const vm = slot.ctx.vm;
     if (!vm.failed && !ctx.createdInVm && vm.onContextCreate) {
       vm.invoke(ctx, "proxy_on_context_create", vm.onContextCreate, ctx.id, ctx.parentId);
       vm.afterCall();
@@ -380,20 +384,15 @@ export class HttpStream implements StreamOwner, PropertySource {
     ctx.createdInVm = true;
   }
 
-  /** CHECK_FAIL: fail-open → Continue; fail-closed → fail the stream once and stop. */
+  /** CHECK_FAIL (failure.ts): fail-open → `open`; fail-closed → fail the stream once, `closed`. */
   private failed(slot: Slot, open: number, closed: number): number {
-    if (slot.plugin.failurePolicy === "FAIL_OPEN") return open;
-    if (!slot.ctx.streamFailed) {
-      slot.ctx.streamFailed = true;
-      this.failStream(slot.ctx);
-    }
-    return closed;
+    return continueAfterFailure(slot.plugin, slot.ctx) ? open : closed;
   }
 
   callHeaders(dir: Direction, p: number): number {
     const slot = this.slots[dir.order[p]];
     const ctx = slot.ctx;
-    const vm = slot.plugin.vm;
+    const vm = slot.ctx.vm;
     const map = dir.headers!;
     if (!dir.response) this.onCreate(slot);
     else if (!ctx.createdInVm || ctx.failureLocalReplySent) return HeadersStatus.Continue;
@@ -422,7 +421,7 @@ export class HttpStream implements StreamOwner, PropertySource {
   callData(dir: Direction, p: number, buffer: BodyBuffer, eos: boolean): number {
     const slot = this.slots[dir.order[p]];
     const ctx = slot.ctx;
-    const vm = slot.plugin.vm;
+    const vm = slot.ctx.vm;
     if (!ctx.createdInVm) return DataStatus.Continue;
     if (dir.response && ctx.failureLocalReplySent) return DataStatus.Continue;
     if (vm.failed) return this.failed(slot, DataStatus.Continue, DataStatus.StopIterationNoBuffer);
@@ -449,7 +448,7 @@ export class HttpStream implements StreamOwner, PropertySource {
   callTrailers(dir: Direction, p: number): number {
     const slot = this.slots[dir.order[p]];
     const ctx = slot.ctx;
-    const vm = slot.plugin.vm;
+    const vm = slot.ctx.vm;
     const map = dir.trailers!;
     if (!ctx.createdInVm) return TrailersStatus.Continue;
     if (dir.response && ctx.failureLocalReplySent) return TrailersStatus.Continue;
@@ -550,7 +549,7 @@ export class HttpStream implements StreamOwner, PropertySource {
 
   private logFilter(slot: Slot): void {
     const ctx = slot.ctx;
-    const vm = slot.plugin.vm;
+    const vm = slot.ctx.vm;
     if (!ctx.createdInVm) this.onCreate(slot); // Context::log creates the context if the request never reached it
     if (vm.failed || !vm.onLog) return;
     ctx.accessLogPhase = true;
@@ -565,7 +564,7 @@ export class HttpStream implements StreamOwner, PropertySource {
 
   private destroyFilter(slot: Slot): void {
     const ctx = slot.ctx;
-    const vm = slot.plugin.vm;
+    const vm = slot.ctx.vm;
     if (ctx.destroyed || !ctx.createdInVm) { vm.contexts.delete(ctx.id); return; }
     ctx.destroyed = true;
     // on_done's result is ignored for stream contexts.

@@ -21,6 +21,8 @@
 
 export { Host } from "./host.ts";
 export { Plugin, PluginLoadError } from "./plugin.ts";
+export type { PluginInstance } from "./plugin.ts";
+export { HostCallCounts } from "./host-call-counts.ts";
 export { HttpStream } from "./http-stream.ts";
 export { TcpConnection } from "./tcp-connection.ts";
 export { envoyImportNames } from "./imports.ts";
@@ -74,6 +76,16 @@ export interface HostOptions {
   startTimeMs?: number;
   /** Echo captured logs to the console as they happen. Default false. */
   printLogs?: boolean;
+  /**
+   * Model Envoy's VM layout for `--concurrency W`: per VM key a base VM (`_initialize` only), a configuration
+   * canary per plugin (start + configure, then discarded without on_done/on_delete) and one VM per worker,
+   * each with its own linear memory — so on_vm_start/on_configure run W+1 times. Streams and connections are
+   * assigned to workers round-robin (or by their `worker` option). Shared data and shared queues are the
+   * only state the VMs share. Unset: one VM per VM key, no base VM, no canary.
+   */
+  workers?: number;
+  /** Count every import invocation by name in `host.hostCalls` and `plugin.hostCalls`. Default false (no cost). */
+  countHostCalls?: boolean;
 }
 
 export type FailurePolicy = "FAIL_CLOSED" | "FAIL_OPEN" | "FAIL_RELOAD";
@@ -113,6 +125,8 @@ export interface HttpStreamOptions {
    * Pass `tcpConnection.filterState` to run HTTP filters "on" a TCP connection.
    */
   connectionFilterState?: import("./filter-state.ts").FilterState;
+  /** Worker thread (0-based) the stream runs on, with Host({ workers }). Default: round-robin. */
+  worker?: number;
 }
 
 export interface TcpConnectionOptions {
@@ -120,6 +134,8 @@ export interface TcpConnectionOptions {
   filters: import("./plugin.ts").Plugin[];
   /** Connection properties (source.address "ip:port", destination.address, connection.mtls, ...). */
   properties?: Props;
+  /** Worker thread (0-based) the connection runs on, with Host({ workers }). Default: round-robin. */
+  worker?: number;
 }
 
 /** What left a filter chain in one direction. `headers` is null until the headers got past every filter. */
@@ -151,11 +167,15 @@ export interface CapturedLog {
   message: string;
   /** The line Envoy would print: "wasm log <name> <root_id> <vm_id>: <message>" (root contexts omit the name). */
   line: string;
+  /** With Host({ workers }): the VM that logged — worker index, -1 canary, -2 base VM. */
+  worker?: number;
 }
 
 export interface TrapRecord {
   plugin: string;
   vmId: string;
+  /** Worker of the VM that trapped (0 without Host({ workers }); -1 canary, -2 base VM). */
+  worker: number;
   /** The export that trapped, e.g. "proxy_on_request_headers". */
   callback: string;
   contextId: number;
@@ -170,6 +190,8 @@ export interface HttpCallRequest {
   trailers: HeaderList;
   timeoutMs: number;
   plugin: string;
+  /** Worker of the calling VM (tokens are per VM); -1 = the configuration canary. */
+  worker: number;
 }
 
 export interface HttpCallResponse {
@@ -195,6 +217,8 @@ export interface GrpcCallRequest {
   message: Uint8Array;
   timeoutMs: number;
   plugin: string;
+  /** Worker of the calling VM (tokens are per VM); -1 = the configuration canary. */
+  worker: number;
 }
 
 export interface GrpcCallResponse {

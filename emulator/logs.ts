@@ -8,28 +8,33 @@ export class LogSink {
   /** spdlog level of Envoy's `wasm` logger (0 trace … 6 off). */
   level: number;
   print: boolean;
+  /** Tag module lines with the VM's worker (Host({ workers }) only). */
+  private readonly tagWorker: boolean;
 
-  constructor(level: LogLevelName = "trace", print = false) {
+  constructor(level: LogLevelName = "trace", print = false, tagWorker = false) {
     this.level = LOG_LEVEL_NAMES.indexOf(level);
     this.print = print;
+    this.tagWorker = tagWorker;
   }
 
   /** Returns false for a level outside 0..5 (proxy_log → BadArgument). */
-  wasmLog(levelNum: number, prefix: string, message: string): boolean {
+  wasmLog(levelNum: number, prefix: string, message: string, worker: number): boolean {
     if (levelNum < 0 || levelNum > 5) return false;
     if (levelNum < this.level) return true;
-    this.push(LOG_LEVEL_NAMES[levelNum], message, `wasm log${prefix}: ${message}`);
+    const entry: CapturedLog = { level: LOG_LEVEL_NAMES[levelNum], message, line: `wasm log${prefix}: ${message}` };
+    if (this.tagWorker) entry.worker = worker;
+    this.push(entry);
     return true;
   }
 
   /** A host-side line (VM failures, WASI proc_exit ...). */
   hostLog(level: LogLevelName, message: string): void {
     if (LOG_LEVEL_NAMES.indexOf(level) < this.level) return;
-    this.push(level, message, message);
+    this.push({ level, message, line: message });
   }
 
-  private push(level: LogLevelName, message: string, line: string): void {
-    this.entries.push({ level, message, line });
-    if (this.print) console.log(`[${level}] ${line}`);
+  private push(entry: CapturedLog): void {
+    this.entries.push(entry);
+    if (this.print) console.log(`[${entry.level}] ${entry.line}`);
   }
 }

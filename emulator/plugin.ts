@@ -1,8 +1,10 @@
 // A configured Wasm plugin (envoy source/extensions/common/wasm/plugin.h): name, root_id, plugin configuration,
-// failure policy, and its root context on a (possibly shared) VM.
+// failure policy, and its root context on the VM of each worker (one VM without Host({ workers })).
 import type { Vm } from "./vm.ts";
+import type { VmSet } from "./vm-set.ts";
 import type { Context } from "./context.ts";
 import type { FailurePolicy, PluginOptions } from "./index.ts";
+import { HostCallCounts } from "./host-call-counts.ts";
 
 /** The plugin could not be created; Envoy rejects the configuration (regardless of fail_open). */
 export class PluginLoadError extends Error {
@@ -15,6 +17,12 @@ export class PluginLoadError extends Error {
   }
 }
 
+/** The plugin's root context on one VM. */
+export interface PluginInstance {
+  readonly vm: Vm;
+  readonly root: Context;
+}
+
 export class Plugin {
   readonly name: string;
   readonly rootId: string;
@@ -23,25 +31,47 @@ export class Plugin {
   readonly allowOnHeadersStopIteration: boolean;
   readonly listenerDirection: "UNSPECIFIED" | "INBOUND" | "OUTBOUND";
   readonly options: PluginOptions;
-  vm: Vm;
-  root!: Context;
+  readonly vmSet: VmSet;
+  /** Root context per worker; null where the worker could not start the plugin. */
+  readonly instances: Array<PluginInstance | null>;
+  /** Host calls made on this plugin's contexts (Host({ countHostCalls: true })), else null. */
+  readonly hostCalls: HostCallCounts | null;
 
-  constructor(options: PluginOptions, vm: Vm, configuration: Uint8Array) {
+  constructor(options: PluginOptions, vmSet: VmSet, configuration: Uint8Array, countHostCalls: boolean) {
     this.options = options;
     this.name = options.name ?? "";
     this.rootId = options.rootId ?? "";
     this.configuration = configuration;
+    // Envoy: failure_policy UNSPECIFIED (and no fail_open) → FAIL_CLOSED
+    // (source/extensions/common/wasm/wasm.cc PluginConfig::PluginConfig).
     this.failurePolicy = options.failurePolicy ?? "FAIL_CLOSED";
     this.allowOnHeadersStopIteration = options.allowOnHeadersStopIteration ?? false;
     this.listenerDirection = options.listenerDirection ?? "UNSPECIFIED";
-    this.vm = vm;
+    this.vmSet = vmSet;
+    this.instances = new Array<PluginInstance | null>(vmSet.workers.length).fill(null);
+    this.hostCalls = countHostCalls ? new HostCallCounts() : null;
   }
 
-  get vmId(): string { return this.vm.vmId; }
-  /** The VM hit a runtime error (trap) and is marked failed. */
-  get failed(): boolean { return this.vm.failed; }
+  /** Plugin key (proxy-wasm-cpp-host PluginBase::key: root_id + configuration + Envoy's name||direction). */
+  get key(): string {
+    return `${this.rootId}\u0000${Buffer.from(this.configuration).toString("base64")}\u0000${this.name}||${this.listenerDirection}`;
+  }
+
+  private get first(): PluginInstance {
+    const inst = this.instances.find((i) => i !== null);
+    if (!inst) throw new Error(`plugin ${this.name} runs on no worker`);
+    return inst;
+  }
+
+  /** The VM of the first worker running this plugin (the only VM without Host({ workers })). */
+  get vm(): Vm { return this.first.vm; }
+  /** The root context on that VM. */
+  get root(): Context { return this.first.root; }
+  get vmId(): string { return this.vmSet.vmId; }
+  /** A VM running this plugin hit a runtime error (trap) and is marked failed. */
+  get failed(): boolean { return this.instances.some((i) => i !== null && i.vm.failed); }
   get rootContextId(): number { return this.root.id; }
-  get abi(): string { return this.vm.abi; }
-  /** Current tick period of this plugin's root context (0 = no timer). */
-  get tickPeriodMs(): number { return this.vm.host.clock.tickPeriod(this.root); }
+  get abi(): string { return this.vmSet.compiled.abi; }
+  /** Current tick period of this plugin's root context on the first worker (0 = no timer). */
+  get tickPeriodMs(): number { return this.vmSet.host.clock.tickPeriod(this.root); }
 }

@@ -17,6 +17,7 @@ import { FilterState, LifeSpan } from "./filter-state.ts";
 import type { PropertySource } from "./properties.ts";
 import { PeerType, StreamType } from "./constants.ts";
 import { toBytes, bytesToString } from "./memory.ts";
+import { continueAfterFailure } from "./failure.ts";
 
 interface Slot { plugin: Plugin; ctx: Context; initialized: boolean }
 
@@ -27,6 +28,8 @@ export class TcpConnection implements StreamOwner, PropertySource {
   readonly filterState = new FilterState(LifeSpan.Connection);
   readonly layers: Props[];
   readonly connectionId: number;
+  /** The worker thread the connection runs on. */
+  readonly worker: number;
   readonly startTimeNs: bigint;
   /** Bytes forwarded to the upstream (by the terminal tcp_proxy) and to the downstream client. */
   toUpstream: Uint8Array = new Uint8Array(0);
@@ -53,10 +56,12 @@ export class TcpConnection implements StreamOwner, PropertySource {
         this.filterState.set(k.slice(13), v);
       }
     }
+    this.worker = host.assignWorker(options.worker);
     this.slots = [];
     for (const plugin of options.filters) {
-      if (!host.prepareForStream(plugin)) continue;
-      const ctx = plugin.vm.newContext(plugin.root.id, plugin, plugin.root);
+      const inst = host.prepareForStream(plugin, this.worker);
+      if (!inst) continue;
+      const ctx = inst.vm.newContext(inst.root.id, plugin, inst.root);
       ctx.owner = this;
       ctx.position = this.slots.length;
       this.slots.push({ plugin, ctx, initialized: false });
@@ -99,7 +104,7 @@ export class TcpConnection implements StreamOwner, PropertySource {
     for (const i of this.writeOrder) {
       const slot = this.slots[i];
       const ctx = slot.ctx;
-      const vm = slot.plugin.vm;
+      const vm = slot.ctx.vm;
       if (!ctx.createdInVm) continue;
       let stop = false;
       if (vm.failed) stop = this.failed(slot);
@@ -145,7 +150,7 @@ export class TcpConnection implements StreamOwner, PropertySource {
       if (this.closed) return;
       const slot = this.slots[p];
       const ctx = slot.ctx;
-      const vm = slot.plugin.vm;
+      const vm = slot.ctx.vm;
       if (!slot.initialized) {
         slot.initialized = true;
         // Context::onNewConnection → onCreate, then proxy_on_new_connection.
@@ -216,18 +221,14 @@ export class TcpConnection implements StreamOwner, PropertySource {
 
   // ---- close / teardown ----
 
+  /** CHECK_FAIL (failure.ts): returns true when the filter must stop. */
   private failed(slot: Slot): boolean {
-    if (slot.plugin.failurePolicy === "FAIL_OPEN") return false;
-    if (!slot.ctx.streamFailed) {
-      slot.ctx.streamFailed = true;
-      this.failStream(slot.ctx);
-    }
-    return true;
+    return !continueAfterFailure(slot.plugin, slot.ctx);
   }
 
   private upstreamClose(slot: Slot, peer: number): void {
     const ctx = slot.ctx;
-    const vm = slot.plugin.vm;
+    const vm = slot.ctx.vm;
     if (!vm.failed && vm.onUpstreamConnectionClose) {
       vm.invoke(ctx, "proxy_on_upstream_connection_close", vm.onUpstreamConnectionClose, ctx.id, peer);
       vm.afterCall();
@@ -243,7 +244,7 @@ export class TcpConnection implements StreamOwner, PropertySource {
     // Connection callbacks run in the order the filters registered them (filter creation order).
     for (const slot of this.slots) {
       const ctx = slot.ctx;
-      const vm = slot.plugin.vm;
+      const vm = slot.ctx.vm;
       if (!ctx.createdInVm) continue; // onEvent ignores contexts never created
       if (!vm.failed && vm.onDownstreamConnectionClose) {
         vm.invoke(ctx, "proxy_on_downstream_connection_close", vm.onDownstreamConnectionClose, ctx.id, peer);
@@ -257,7 +258,7 @@ export class TcpConnection implements StreamOwner, PropertySource {
   /** onCloseTCP: done → log → delete, once. */
   private closeTcp(slot: Slot): void {
     const ctx = slot.ctx;
-    const vm = slot.plugin.vm;
+    const vm = slot.ctx.vm;
     if (ctx.tcpClosed || !ctx.createdInVm) return;
     ctx.tcpClosed = true;
     if (!vm.failed && vm.onDone) { vm.invoke(ctx, "proxy_on_done", vm.onDone, ctx.id); vm.afterCall(); }

@@ -1,44 +1,22 @@
-// One Wasm VM as proxy-wasm-cpp-host/Envoy runs it: load + link checks (src/wasm.cc load, src/v8/v8.cc link,
-// getModuleFunctionImpl), ABI detection (src/bytecode_util.cc), init conventions (src/wasm.cc startVm),
-// allocator lookup (src/wasm.cc getFunctions: malloc first, then proxy_on_memory_allocate), restricted
-// callback phases, per-VM context ids (root ids from 1; 0 is the VM context) and after-VM-call actions.
+// One Wasm VM instance as proxy-wasm-cpp-host/Envoy runs it: instantiation of a compiled module
+// (compiled-module.ts does the load/link checks), init conventions (src/wasm.cc startVm), allocator lookup
+// (src/wasm.cc getFunctions: malloc first, then proxy_on_memory_allocate), restricted callback phases, per-VM
+// context ids (root ids from 1; 0 is the VM context) and after-VM-call actions. Each VM has its own linear
+// memory; Envoy runs one per worker thread plus a base VM and a discarded canary (vm-set.ts).
 import type { Host } from "./host.ts";
 import type { Plugin } from "./plugin.ts";
 import { Context } from "./context.ts";
 import { WasmMemory } from "./memory.ts";
-import { readModuleShape, type FuncSig } from "./wasm-binary.ts";
-import { envoyImportSignatures, INIT_ALLOWED, MALLOC_ALLOWED, type AbiVersion } from "./imports.ts";
+import { INIT_ALLOWED, MALLOC_ALLOWED, type AbiVersion } from "./imports.ts";
 import { buildImports } from "./hostcalls.ts";
 import { MetricIds } from "./metrics.ts";
+import { VmLoadError, type CompiledModule } from "./compiled-module.ts";
 
-export class VmLoadError extends Error {}
+export { VmLoadError };
 
-const I = "i32";
-const s = (params: string[], results: string | null) => ({ params: params.length ? params.join(" ") : "void", results: results ?? "void" });
-const n = (k: number) => new Array<string>(k).fill(I);
-
-/** Exports the host looks up, with the exact signature it requires (include/proxy-wasm/wasm.h). */
-function exportSignatures(abi: AbiVersion): Record<string, FuncSig> {
-  const sigs: Record<string, FuncSig> = {
-    _initialize: s([], null), _start: s([], null), main: s(n(2), I), __main_void: s([], I),
-    malloc: s(n(1), I), proxy_on_memory_allocate: s(n(1), I),
-    proxy_on_context_create: s(n(2), null), proxy_on_vm_start: s(n(2), I), proxy_on_configure: s(n(2), I),
-    proxy_validate_configuration: s(n(2), I), proxy_on_tick: s(n(1), null),
-    proxy_on_new_connection: s(n(1), I), proxy_on_downstream_data: s(n(3), I), proxy_on_upstream_data: s(n(3), I),
-    proxy_on_downstream_connection_close: s(n(2), null), proxy_on_upstream_connection_close: s(n(2), null),
-    proxy_on_request_headers: abi === "0.1.0" ? s(n(2), I) : s(n(3), I),
-    proxy_on_request_body: s(n(3), I), proxy_on_request_trailers: s(n(2), I), proxy_on_request_metadata: s(n(2), I),
-    proxy_on_response_headers: abi === "0.1.0" ? s(n(2), I) : s(n(3), I),
-    proxy_on_response_body: s(n(3), I), proxy_on_response_trailers: s(n(2), I), proxy_on_response_metadata: s(n(2), I),
-    proxy_on_http_call_response: s(n(5), null),
-    proxy_on_grpc_receive_initial_metadata: s(n(3), null), proxy_on_grpc_receive: s(n(3), null),
-    proxy_on_grpc_receive_trailing_metadata: s(n(3), null), proxy_on_grpc_close: s(n(3), null),
-    proxy_on_queue_ready: s(n(2), null), proxy_on_done: s(n(1), I), proxy_on_log: s(n(1), null),
-    proxy_on_delete: s(n(1), null), envoy_on_resolve_dns: s(n(3), null), envoy_on_stats_update: s(n(2), null),
-  };
-  if (abi !== "0.1.0") sigs.proxy_on_foreign_function = s(n(3), null);
-  return sigs;
-}
+/** Vm.worker values for the VMs that serve no worker thread. */
+export const BASE_VM = -2;
+export const CANARY_VM = -1;
 
 type Fn = (...args: number[]) => number;
 
@@ -49,6 +27,10 @@ export class Vm {
   readonly bytes: Uint8Array;
   readonly vmConfig: Uint8Array;
   readonly environment: Record<string, string>;
+  /** Worker index, or BASE_VM / CANARY_VM. */
+  readonly worker: number;
+  /** Host-unique number (callout bookkeeping keys calls by VM and token). */
+  readonly serial: number;
   abi: AbiVersion = "0.2.1";
   readonly mem = new WasmMemory();
   readonly metrics = new MetricIds();
@@ -101,8 +83,11 @@ export class Vm {
   onLog: Fn | null = null;
   onDelete: Fn | null = null;
 
-  constructor(host: Host, vmId: string, key: string, bytes: Uint8Array, vmConfig: Uint8Array, environment: Record<string, string>) {
+  constructor(host: Host, vmId: string, key: string, bytes: Uint8Array, vmConfig: Uint8Array,
+    environment: Record<string, string>, worker = 0) {
     this.host = host;
+    this.worker = worker;
+    this.serial = host.nextVmSerial();
     this.vmId = vmId;
     this.key = key;
     this.bytes = bytes;
@@ -112,49 +97,13 @@ export class Vm {
     this.contexts.set(0, this.vmContext);
   }
 
-  /** Compile, check imports/exports like Envoy's loader, instantiate and run the init functions. */
-  load(): void {
-    const bytes = this.bytes;
-    if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
-      throw new VmLoadError("Failed to parse corrupted Wasm module");
-    }
-    let module: WebAssembly.Module;
-    let shape;
-    try {
-      module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
-      shape = readModuleShape(bytes);
-    } catch {
-      throw new VmLoadError("Failed to parse corrupted Wasm module");
-    }
-    // First ABI marker function in export order wins (src/bytecode_util.cc getAbiVersion).
-    let abi: AbiVersion | null = null;
-    for (const e of shape.exports) {
-      if (e.kind !== 0) continue;
-      if (e.name === "proxy_abi_version_0_1_0") abi = "0.1.0";
-      else if (e.name === "proxy_abi_version_0_2_0") abi = "0.2.0";
-      else if (e.name === "proxy_abi_version_0_2_1") abi = "0.2.1";
-      if (abi) break;
-    }
-    if (!abi) throw new VmLoadError("Missing or unknown Proxy-Wasm ABI version");
-    this.abi = abi;
-
-    // Link: every import must be registered with the same signature (src/v8/v8.cc link).
-    const registered = envoyImportSignatures(abi);
+  /** Instantiate a compiled (already checked) module and run the init functions. */
+  load(compiled: CompiledModule): void {
+    this.abi = compiled.abi;
     const importObject: Record<string, Record<string, unknown>> = buildImports(this);
     let importedMemory: WebAssembly.Memory | null = null;
-    for (const imp of shape.imports) {
-      const full = `${imp.module}.${imp.name}`;
-      if (imp.kind === 0) {
-        const want = registered.get(full);
-        if (!want) throw new VmLoadError(`Failed to load Wasm module due to a missing import: ${full}`);
-        if (!imp.sig || want.params !== imp.sig.params || want.results !== imp.sig.results) {
-          throw new VmLoadError(
-            `Failed to load Wasm module due to an import type mismatch: ${full}, want: ${imp.sig?.params} -> ${imp.sig?.results}, but host exports: ${want.params} -> ${want.results}`,
-          );
-        }
-      } else if (imp.kind === 3) {
-        throw new VmLoadError(`Failed to load Wasm module due to a missing import: ${full}`);
-      } else if (imp.kind === 2) {
+    for (const imp of compiled.shape.imports) {
+      if (imp.kind === 2) {
         importedMemory = new WebAssembly.Memory({ initial: imp.minPages ?? 1 });
         (importObject[imp.module] ??= {})[imp.name] = importedMemory;
       } else if (imp.kind === 1) {
@@ -162,23 +111,11 @@ export class Vm {
       }
     }
 
-    // Export signatures (src/v8/v8.cc getModuleFunctionImpl → "Bad function signature for: ...").
-    const sigs = exportSignatures(abi);
-    for (const e of shape.exports) {
-      if (e.kind !== 0 || !e.sig) continue;
-      const want = sigs[e.name];
-      if (want && (want.params !== e.sig.params || want.results !== e.sig.results)) {
-        throw new VmLoadError(
-          `Bad function signature for: ${e.name}, want: ${want.params} -> ${want.results}, but the module exports: ${e.sig.params} -> ${e.sig.results}`,
-        );
-      }
-    }
-
     // Instantiation runs a start section, if any, with no context and restricted hostcalls.
     this.restricted = INIT_ALLOWED;
     let instance: WebAssembly.Instance;
     try {
-      instance = new WebAssembly.Instance(module, importObject as WebAssembly.Imports);
+      instance = new WebAssembly.Instance(compiled.module, importObject as WebAssembly.Imports);
     } catch (err) {
       this.restricted = null;
       if (err instanceof WebAssembly.LinkError) throw new VmLoadError(`Failed to load Wasm module: ${err.message}`);
@@ -215,7 +152,7 @@ export class Vm {
     this.onGrpcReceiveTrailingMetadata = f("proxy_on_grpc_receive_trailing_metadata");
     this.onGrpcClose = f("proxy_on_grpc_close");
     this.onQueueReady = f("proxy_on_queue_ready");
-    this.onForeignFunction = abi === "0.1.0" ? null : f("proxy_on_foreign_function");
+    this.onForeignFunction = compiled.abi === "0.1.0" ? null : f("proxy_on_foreign_function");
     this.onDone = f("proxy_on_done");
     this.onLog = f("proxy_on_log");
     this.onDelete = f("proxy_on_delete");
@@ -244,6 +181,16 @@ export class Vm {
   }
 
   allocContextId(): number { return this.nextContextId++; }
+
+  /**
+   * WasmHandleBase::kill (the canary): the VM is dropped without on_done/on_delete; its timers and pending
+   * callouts go with its contexts.
+   */
+  kill(): void {
+    for (const ctx of this.contexts.values()) this.host.clock.removeAll(ctx);
+    this.host.callouts.dropVm(this);
+    this.contexts.clear();
+  }
 
   newContext(parentId: number, plugin: Plugin, root: Context | null): Context {
     const ctx = new Context(this, this.allocContextId(), parentId, plugin, root);

@@ -383,7 +383,7 @@ function checkInt(v: JsonValue, path: string, min: i64, max: i64, errors: Config
     return fallback;
   }
   if (!v.isInteger) {
-    errors.fail(path, "expected integer, got " + v.numberValue.toString());
+    errors.fail(path, "expected integer, got " + (v.numberText.length > 0 ? v.numberText : "a fraction"));
     return fallback;
   }
   if (v.integerValue < min || v.integerValue > max) {

@@ -1,4 +1,5 @@
-// Correctly rounded decimal → f64 conversion (round half to even), used by the JSON parser.
+// Exact decimal arithmetic for the JSON parser: correctly rounded decimal → f64 conversion (round half to even),
+// and the range/integer checks that validate a number without converting it.
 // AssemblyScript's own parseFloat misrounds some inputs (e.g. "1.2345678901234567e39" gives 1e38 scale),
 // so numbers are converted here with small exact big-integer arithmetic instead.
 
@@ -211,5 +212,63 @@ function roundToF64(n: BigNat, scale: i32, sticky: bool): f64 {
 function exactPow10(k: i32): f64 {
   let v: f64 = 1;
   for (let i = 0; i < k; i++) v *= 10;
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Exact checks on a decimal `digits × 10^exponent` (digits: ASCII, leading zeros allowed) without converting it:
+// a JSON parser needs only these to validate a number, and configurations read integers.
+
+/**
+ * The smallest magnitude that rounds to infinity, 2^1024 − 2^970 (309 digits), in 18-digit chunks (zero-padded):
+ * f64's largest finite value is (2^53 − 1)·2^971 and the half-way point above it rounds to even, i.e. up.
+ */
+const F64_OVERFLOW_CHUNKS: StaticArray<u64> = [
+  179769313486231580, 793728971405303415, 79934132710037826, 936173778980444968, 292764750946649017,
+  977587207096330286, 416692887910946555, 547851940402630657, 488671505820681908, 902000708383676273,
+  854845817711531764, 475730270069855571, 366959622842914819, 860834936475292719, 74168444365510704,
+  342711559699508093, 42880177904174497, 792000000000000000,
+];
+const F64_OVERFLOW_ORDER: i32 = 308; // the threshold lies in [10^308, 10^309)
+
+/** True when the decimal's magnitude is too large for f64 (it would round to infinity). */
+export function decimalExceedsF64(digits: string, exponent: i32): bool {
+  const n = digits.length;
+  let first = 0;
+  while (first < n && digits.charCodeAt(first) == 0x30) first++;
+  if (first == n) return false; // zero
+  const order = n - first - 1 + exponent; // the value lies in [10^order, 10^(order+1))
+  if (order != F64_OVERFLOW_ORDER) return order > F64_OVERFLOW_ORDER;
+  for (let c = 0; c < F64_OVERFLOW_CHUNKS.length; c++) {
+    let chunk: u64 = 0;
+    for (let k = 0; k < 18; k++) {
+      const at = first + c * 18 + k;
+      chunk = chunk * 10 + (at < n ? <u64>(digits.charCodeAt(at) - 0x30) : 0);
+    }
+    const limit = unchecked(F64_OVERFLOW_CHUNKS[c]);
+    if (chunk != limit) return chunk > limit;
+  }
+  return true; // equal to the threshold over all its digits: at least the threshold
+}
+
+/** The decimal's exact value when it is an integer below 2^63 in magnitude, else -1. */
+export function decimalToInteger(digits: string, exponent: i32): i64 {
+  let integralDigits = digits.length;
+  if (exponent < 0) {
+    integralDigits += exponent;
+    if (integralDigits < 0) integralDigits = 0;
+    for (let i = integralDigits; i < digits.length; i++) if (digits.charCodeAt(i) != 0x30) return -1; // a fraction
+    exponent = 0;
+  }
+  let v: i64 = 0;
+  for (let i = 0; i < integralDigits; i++) {
+    const d = <i64>(digits.charCodeAt(i) - 0x30);
+    if (v > (i64.MAX_VALUE - d) / 10) return -1;
+    v = v * 10 + d;
+  }
+  for (let e = 0; e < exponent && v != 0; e++) {
+    if (v > i64.MAX_VALUE / 10) return -1;
+    v *= 10;
+  }
   return v;
 }

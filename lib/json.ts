@@ -1,8 +1,8 @@
 // A small, total JSON parser (RFC 8259) producing a typed tree whose errors carry a JSON path and offset.
 
-import { StringBuilder, hexDigitValue, isAsciiAlpha, isAsciiDigit, hexDigitLower } from "./strings";
+import { StringBuilder, hexDigitValue, isAsciiAlpha, isAsciiDigit, hexDigitLower, hexDigitUpper } from "./strings";
 import { decodeUtf8Strict } from "./utf8";
-import { decimalToF64 } from "./decimal";
+import { decimalExceedsF64, decimalToF64, decimalToInteger } from "./decimal";
 
 export enum JsonKind {
   Null = 0,
@@ -27,7 +27,9 @@ export class JsonValue {
   /** UTF-16 offset in the source text where this value starts (-1 for values built in code). */
   offset: i32 = -1;
   boolValue: bool = false;
-  numberValue: f64 = 0;
+  /** A parsed number exactly as written (e.g. "1.5e3"); "" for numbers built in code. */
+  numberText: string = "";
+  private builtNumber: f64 = 0;
   /** True when the number is integral and `integerValue` holds it exactly. */
   isInteger: bool = false;
   integerValue: i64 = 0;
@@ -43,6 +45,19 @@ export class JsonValue {
     // Scalars share empty containers: a large configuration holds many scalars.
     this.items = kind == JsonKind.Array || kind == JsonKind.Object ? new Array<JsonValue>(0) : NO_ITEMS;
     this.keys = kind == JsonKind.Object ? new Array<string>(0) : NO_KEYS;
+  }
+
+  /**
+   * The number as the nearest f64. Parsed numbers are converted on first use only, so a configuration that
+   * reads integers (`isInteger`/`integerValue`) never needs the decimal → f64 conversion.
+   */
+  get numberValue(): f64 {
+    return this.numberText.length > 0 ? numberLiteralToF64(this.numberText) : this.builtNumber;
+  }
+
+  set numberValue(v: f64) {
+    this.numberText = "";
+    this.builtNumber = v;
   }
 
   static newNull(): JsonValue {
@@ -276,6 +291,7 @@ function writeJson(out: StringBuilder, v: JsonValue, depth: i32): void {
     case JsonKind.Bool: out.append(v.boolValue ? "true" : "false"); break;
     case JsonKind.Number: {
       if (v.isInteger) out.append(v.integerValue.toString());
+      else if (v.numberText.length > 0) out.append(v.numberText);
       else if (isFinite(v.numberValue)) out.append(v.numberValue.toString());
       else out.append("null");
       break;
@@ -608,20 +624,20 @@ class JsonParser {
       return null;
     }
     const intEnd = i;
-    let integral = true;
+    let fracStart = 0; // 0: no fraction
     if (text.charCodeAt(i) == 0x2e) {
-      integral = false;
       i++;
       if (!isAsciiDigit(text.charCodeAt(i))) {
         this.pos = i;
         this.fail("invalid number: expected a digit after '.'");
         return null;
       }
+      fracStart = i;
       while (isAsciiDigit(text.charCodeAt(i))) i++;
     }
+    const fracEnd = i; // where the exponent (if any) starts
     const e = text.charCodeAt(i);
     if (e == 0x65 || e == 0x45) {
-      integral = false;
       i++;
       const sign = text.charCodeAt(i);
       if (sign == 0x2b || sign == 0x2d) i++;
@@ -636,65 +652,61 @@ class JsonParser {
       this.fail("number literal too long");
       return null;
     }
-    const value = literalToF64(text, intStart, intEnd, i, negative);
-    if (!isFinite(value)) {
+    // value = digits × 10^exponent, checked exactly (no f64 conversion: see JsonValue.numberValue)
+    let digits = text.substring(intStart, intEnd);
+    let exponent: i32 = 0;
+    if (fracStart > 0) {
+      digits += text.substring(fracStart, fracEnd);
+      exponent = fracStart - fracEnd;
+    }
+    if (fracEnd < i) exponent += exponentValue(text, fracEnd + 1, i);
+    if (decimalExceedsF64(digits, exponent)) {
       this.fail("number out of range");
       return null;
     }
     this.pos = i;
-    if (integral) {
-      // Exact value for integer literals that fit in i64, which f64 alone cannot always hold.
-      let exact: i64 = 0;
-      let fits = intEnd - intStart <= 19;
-      for (let k = intStart; k < intEnd && fits; k++) {
-        const d = <i64>(text.charCodeAt(k) - 0x30);
-        if (exact > (i64.MAX_VALUE - d) / 10) fits = false;
-        else exact = exact * 10 + d;
-      }
-      if (fits) {
-        const j = new JsonValue(JsonKind.Number);
-        j.numberValue = value;
-        j.isInteger = true;
-        j.integerValue = negative ? -exact : exact;
-        return j;
-      }
-      const big = new JsonValue(JsonKind.Number);
-      big.numberValue = value;
-      return big;
+    const j = new JsonValue(JsonKind.Number);
+    j.numberText = text.substring(start, i);
+    const magnitude = decimalToInteger(digits, exponent);
+    if (magnitude >= 0) {
+      j.isInteger = true;
+      j.integerValue = negative ? -magnitude : magnitude;
     }
-    return JsonValue.newNumber(value);
+    return j;
   }
 }
 
-/** Value of a grammar-checked number literal text[intStart-(sign), end): digits, optional fraction and exponent. */
-function literalToF64(text: string, intStart: i32, intEnd: i32, end: i32, negative: bool): f64 {
-  let digits = text.substring(intStart, intEnd);
+/** Value of the exponent digits text[start, end) with an optional sign, clamped far beyond f64's range. */
+function exponentValue(text: string, start: i32, end: i32): i32 {
+  let i = start;
+  const sign = text.charCodeAt(i);
+  if (sign == 0x2b || sign == 0x2d) i++;
+  let e: i32 = 0;
+  for (; i < end; i++) if (e < 100000) e = e * 10 + (text.charCodeAt(i) - 0x30);
+  return sign == 0x2d ? -e : e;
+}
+
+/** The f64 nearest to a grammar-checked JSON number literal. */
+function numberLiteralToF64(literal: string): f64 {
+  const negative = literal.charCodeAt(0) == 0x2d;
+  const n = literal.length;
+  let i = negative ? 1 : 0;
+  const intStart = i;
+  while (i < n && isAsciiDigit(literal.charCodeAt(i))) i++;
+  let digits = literal.substring(intStart, i);
   let exponent: i32 = 0;
-  let i = intEnd;
-  if (text.charCodeAt(i) == 0x2e) {
-    let fracEnd = i + 1;
-    while (fracEnd < end && isAsciiDigit(text.charCodeAt(fracEnd))) fracEnd++;
-    digits += text.substring(i + 1, fracEnd);
-    exponent = -(fracEnd - i - 1);
-    i = fracEnd;
+  if (i < n && literal.charCodeAt(i) == 0x2e) {
+    const fracStart = ++i;
+    while (i < n && isAsciiDigit(literal.charCodeAt(i))) i++;
+    digits += literal.substring(fracStart, i);
+    exponent = fracStart - i;
   }
-  if (i < end) {
-    i++; // e / E
-    let expNegative = false;
-    const sign = text.charCodeAt(i);
-    if (sign == 0x2b || sign == 0x2d) {
-      expNegative = sign == 0x2d;
-      i++;
-    }
-    let e: i32 = 0;
-    for (; i < end; i++) if (e < 100000) e = e * 10 + (text.charCodeAt(i) - 0x30); // clamped: far past f64 range
-    exponent += expNegative ? -e : e;
-  }
+  if (i < n) exponent += exponentValue(literal, i + 1, n);
   const magnitude = decimalToF64(digits, exponent);
   return negative ? -magnitude : magnitude;
 }
 
 function describeChar(c: i32): string {
   if (c >= 0x21 && c <= 0x7e) return "'" + String.fromCharCode(c) + "'";
-  return "U+" + hexDigitLower(c >> 12).toUpperCase() + hexDigitLower(c >> 8).toUpperCase() + hexDigitLower(c >> 4).toUpperCase() + hexDigitLower(c).toUpperCase();
+  return "U+" + hexDigitUpper(c >> 12) + hexDigitUpper(c >> 8) + hexDigitUpper(c >> 4) + hexDigitUpper(c);
 }

@@ -14,6 +14,7 @@ import { ConfigArray, ConfigReader } from "./config-reader";
 import { IpAddress, formatIp, formatSocketAddress, isDnsName, parseIp } from "./address";
 import { parseSpiffeId } from "./spiffe";
 import { PeerMetadata, WORKLOAD_KINDS, encodePeerMetadata } from "./baggage";
+import { asciiLower } from "./strings";
 
 export const MAX_WORKLOADS: i32 = 10000;
 const MAX_ADDRESSES: i32 = 16;
@@ -155,9 +156,9 @@ export class WorkloadTable {
     return this.vips.has(formatIp(ip.unmapped()));
   }
 
-  /** The backends of service `hostname` (case-insensitive) port `port`, or null. */
+  /** The backends of service `hostname` (ASCII case-insensitive, as DNS names are) port `port`, or null. */
   endpointsForHostname(hostname: string, port: i32): Array<Endpoint> | null {
-    const key = vipKey(hostname.toLowerCase(), port);
+    const key = vipKey(asciiLower(hostname), port);
     return this.byHostname.has(key) ? this.byHostname.get(key) : null;
   }
 
@@ -292,7 +293,7 @@ function readService(r: ConfigReader): WorkloadService {
   const s = new WorkloadService();
   const hostname = r.requiredString("hostname");
   if (hostname.length > 0 && !isDnsName(hostname)) r.fail("hostname", "not a DNS name: \"" + hostname + "\"");
-  else s.hostname = hostname.toLowerCase();
+  else s.hostname = asciiLower(hostname);
   const vips = r.optionalArray("vips", MAX_VIPS);
   for (let i = 0; i < vips.length; i++) {
     const ip = readIp(vips, i);

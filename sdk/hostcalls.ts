@@ -9,7 +9,7 @@ import { BufferType, LogLevel, MapType, MetricType, StreamType, WasmResult } fro
 import {
   RETURN_PTR, RETURN_U64, discard, returnedPointer, returnedSize, scratch, takeBytes, takeString, utf8Length, writeUtf8,
 } from "./memory";
-import { HeaderPair, decodePairs, pairsSize, writePairs } from "./pairs";
+import { HeaderPair, decodePairs, pairsAreUtf8, pairsSize, writePairs } from "./pairs";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Raw imports (module "env"). Pointers and sizes are i32 on wasm32; every function returns a WasmResult.
@@ -230,13 +230,26 @@ export function setBufferString(type: BufferType, start: u32, size: u32, value: 
   return record(proxy_set_buffer_bytes(type, start, size, buf, len));
 }
 
+let pairsWereUtf8: bool = true;
+
 /** All entries of a header map in Envoy's order (empty when the map is unavailable). */
 export function getHeaderMapPairs(type: MapType): HeaderPair[] {
+  pairsWereUtf8 = true;
   if (record(proxy_get_header_map_pairs(type, RETURN_PTR, RETURN_PTR + 4)) != WasmResult.Ok) return new Array<HeaderPair>(0);
   const ptr = returnedPointer();
-  const pairs = decodePairs(ptr, returnedSize());
+  const size = returnedSize();
+  const pairs = decodePairs(ptr, size);
+  pairsWereUtf8 = pairsAreUtf8(ptr, size);
   discard(ptr);
   return pairs;
+}
+
+/**
+ * Whether every name and value of the last `getHeaderMapPairs` was valid UTF-8, i.e. the decoded strings encode
+ * back to the same bytes (header values may legally carry other bytes, e.g. Latin-1).
+ */
+export function lastPairsWereUtf8(): bool {
+  return pairsWereUtf8;
 }
 
 /** Replaces the whole map (Envoy removes every existing key, then adds the pairs). */

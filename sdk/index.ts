@@ -5,7 +5,7 @@ export * from "./types";
 export { HeaderPair } from "./pairs";
 export { RootContext, HttpContext, TcpContext, Context, registerRootContext, RootContextFactory } from "./contexts";
 export {
-  HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTrailers, httpCallResponseHeaders,
+  HeaderMap, HeaderSnapshot, requestHeaders, requestTrailers, responseHeaders, responseTrailers, httpCallResponseHeaders,
   httpCallResponseTrailers, grpcReceiveInitialMetadata, grpcReceiveTrailingMetadata,
 } from "./headers";
 export {

@@ -35,6 +35,49 @@ export function decodePairs(ptr: usize, size: usize): HeaderPair[] {
   return out;
 }
 
+/**
+ * True when every name and value in a host-returned pairs block is valid UTF-8 (so decoding is lossless). The
+ * strings are NUL-separated and NUL is never part of a multi-byte sequence, so the data area is checked as one.
+ */
+export function pairsAreUtf8(ptr: usize, size: usize): bool {
+  if (ptr == 0 || size < 4) return true;
+  const count = <usize>load<u32>(ptr);
+  const data = ptr + 4 + count * 8;
+  return data <= ptr + size && isUtf8(data, ptr + size);
+}
+
+/** Strict UTF-8 check of [p, end): no overlong forms, surrogates or code points above U+10FFFF. */
+function isUtf8(p: usize, end: usize): bool {
+  while (p < end) {
+    const b = <u32>load<u8>(p);
+    if (b < 0x80) {
+      p++;
+      continue;
+    }
+    let length: usize;
+    let min: u32;
+    let cp: u32;
+    if ((b & 0xe0) == 0xc0) {
+      length = 2; min = 0x80; cp = b & 0x1f;
+    } else if ((b & 0xf0) == 0xe0) {
+      length = 3; min = 0x800; cp = b & 0x0f;
+    } else if ((b & 0xf8) == 0xf0) {
+      length = 4; min = 0x10000; cp = b & 0x07;
+    } else {
+      return false;
+    }
+    if (p + length > end) return false;
+    for (let k: usize = 1; k < length; k++) {
+      const c = <u32>load<u8>(p + k);
+      if ((c & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    p += length;
+  }
+  return true;
+}
+
 /** Bytes needed to encode `pairs` (0 for null or empty: Envoy reads a zero-size buffer as an empty map). */
 export function pairsSize(pairs: HeaderPair[] | null): usize {
   if (pairs === null || pairs.length == 0) return 0;

@@ -51,6 +51,8 @@ export interface ZtunnelBootstrap {
   hbone: { listener: string; port: number; chains: HboneChain[] };
   /** cluster name → certificate file it presents (TLS clusters only). */
   clusterCertificates: Map<string, string>;
+  /** Static clusters without a single endpoint (tcp_proxy finds no healthy host in them). */
+  emptyClusters: Set<string>;
 }
 
 export class BootstrapError extends Error {}
@@ -126,9 +128,12 @@ export function readZtunnelBootstrap(text: string, outboundPort = 15001, hbonePo
   });
 
   const clusterCertificates = new Map<string, string>();
+  const emptyClusters = new Set<string>();
   for (const c of clusters) {
     const file = c.transport_socket?.typed_config?.common_tls_context?.tls_certificates?.[0]?.certificate_chain?.filename;
     if (typeof file === "string") clusterCertificates.set(c.name, file);
+    const endpoints = (c.load_assignment?.endpoints ?? []).flatMap((e: Json) => e.lb_endpoints ?? []);
+    if (String(c.type ?? "STATIC").toUpperCase() === "STATIC" && endpoints.length === 0) emptyClusters.add(c.name);
   }
 
   return {
@@ -146,6 +151,7 @@ export function readZtunnelBootstrap(text: string, outboundPort = 15001, hbonePo
     },
     hbone: { listener: hbone.name, port: hbonePort, chains },
     clusterCertificates,
+    emptyClusters,
   };
 }
 

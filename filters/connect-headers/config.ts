@@ -2,7 +2,7 @@
 
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { HostPort, parseHostPort } from "../../lib/address";
-import { isToken } from "../../lib/strings";
+import { asciiLower, isToken } from "../../lib/strings";
 import { WorkloadTable, readWorkloadTableField } from "../../lib/workloads";
 
 /** Where the CONNECT target (`:authority`) comes from. */
@@ -98,7 +98,7 @@ export function parseConnectHeadersConfig(text: string): ConnectHeadersConfig {
     for (let i = 0; i < names.length; i++) {
       const name = unchecked(names[i]);
       const value = added.requiredString(name, true);
-      if (!isToken(name) || name.toLowerCase() != name) added.fail(name, "header name must be a lower-case token");
+      if (!isToken(name) || asciiLower(name) != name) added.fail(name, "header name must be a lower-case token");
       else if (RESERVED_HEADERS.includes(name)) added.fail(name, "set by this filter or Envoy; use \"headers\" instead");
       else if (!isHeaderValue(value)) added.fail(name, "header value has control characters or is longer than 8192");
       else c.added.push(new AddedHeader(name, value));

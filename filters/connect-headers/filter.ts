@@ -9,6 +9,7 @@ import {
 } from "../../sdk";
 import { HostPort, SocketAddress, formatIp, isDnsName, parseHostPort, parseSocketAddress } from "../../lib/address";
 import { buildForwarded } from "../../lib/forwarded";
+import { asciiLower } from "../../lib/strings";
 import { TraceparentSource } from "../../lib/traceparent";
 import { ConnectHeadersConfig, TargetSource, parseConnectHeadersConfig } from "./config";
 
@@ -43,17 +44,18 @@ function chooseTarget(c: ConnectHeadersConfig, clientAuthority: HostPort | null)
   if (sni === null || sni.length == 0 || !isDnsName(sni)) return null;
   let port = c.sniPort;
   if (port <= 0) port = clientAuthority !== null && clientAuthority.port > 0 ? clientAuthority.port : 443;
-  return new HostPort(sni.toLowerCase(), null, port);
+  return new HostPort(asciiLower(sni), null, port);
 }
 
 class ConnectHeadersStream extends HttpContext {
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
     const root = changetype<ConnectHeadersRoot>(this.root);
     const c = root.config;
-    const method = requestHeaders.get(":method");
+    const headers = requestHeaders.snapshot(); // one host call for the reads, one (commit) for the writes
+    const method = headers.get(":method");
     if (c.onlyConnect && (method === null || method != "CONNECT")) return FilterHeadersStatus.Continue;
 
-    const authorityText = requestHeaders.get(":authority");
+    const authorityText = headers.get(":authority");
     const clientAuthority = authorityText !== null ? parseHostPort(authorityText, false) : null;
     const target = chooseTarget(c, clientAuthority);
     if (target === null) {
@@ -61,20 +63,21 @@ class ConnectHeadersStream extends HttpContext {
       return FilterHeadersStatus.StopIteration;
     }
     const authority = target.toString();
-    requestHeaders.replace(":authority", authority);
+    headers.replace(":authority", authority);
 
     const srcText = getPropertyString(SOURCE_ADDRESS);
     const src: SocketAddress | null = srcText !== null ? parseSocketAddress(srcText) : null;
     const source = src !== null ? c.table.workloadAt(src.ip) : null;
-    if (c.sendBaggage && source !== null) requestHeaders.replace("baggage", source.baggage());
-    if (c.sendForwarded && src !== null) requestHeaders.replace("forwarded", buildForwarded(src, target.host));
-    if (c.sendXForwardedFor && src !== null) requestHeaders.replace("x-forwarded-for", formatIp(src.ip));
-    if (c.sendTraceparent) requestHeaders.replace("traceparent", root.traceparents.next(getCurrentTimeNanoseconds(), <u64>this.id));
-    if (c.sendOriginalDstHost && target.ip !== null) requestHeaders.replace("x-envoy-original-dst-host", authority);
+    if (c.sendBaggage && source !== null) headers.replace("baggage", source.baggage());
+    if (c.sendForwarded && src !== null) headers.replace("forwarded", buildForwarded(src, target.host));
+    if (c.sendXForwardedFor && src !== null) headers.replace("x-forwarded-for", formatIp(src.ip));
+    if (c.sendTraceparent) headers.replace("traceparent", root.traceparents.next(getCurrentTimeNanoseconds(), <u64>this.id));
+    if (c.sendOriginalDstHost && target.ip !== null) headers.replace("x-envoy-original-dst-host", authority);
     for (let i = 0; i < c.added.length; i++) {
       const h = unchecked(c.added[i]);
-      requestHeaders.replace(h.name, h.value);
+      headers.replace(h.name, h.value);
     }
+    headers.commit(requestHeaders);
 
     // For istio-stats: report the target service, not the forward proxy (seed 004's concern).
     setPropertyString("connect_authority", authority);

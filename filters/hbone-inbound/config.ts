@@ -2,7 +2,7 @@
 
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { Workload, WorkloadTable, readWorkloadTableField } from "../../lib/workloads";
-import { isToken } from "../../lib/strings";
+import { asciiLower, isToken } from "../../lib/strings";
 
 /** Where the ORIGINAL_DST cluster learns the local destination. */
 export enum TargetMode {
@@ -63,7 +63,7 @@ export function parseInboundConfig(text: string): InboundConfig {
     for (let i = 0; i < names.length; i++) {
       const name = names.string(i);
       if (name.length == 0) continue;
-      if (!isToken(name) || name.toLowerCase() != name) names.fail(i, "must be a lower-case header name");
+      if (!isToken(name) || asciiLower(name) != name) names.fail(i, "must be a lower-case header name");
       else c.stripHeaders.push(name);
     }
   } else {

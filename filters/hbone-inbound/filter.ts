@@ -3,12 +3,13 @@
 // could forge, and turns `baggage` / `forwarded` into filter state for the metrics filter (README "Wiring").
 export * from "../../sdk/exports";
 import {
-  FilterHeadersStatus, HttpContext, LogLevel, RootContext, WasmResult, getPropertyString, log, registerRootContext,
-  requestHeaders, setEnvoyFilterState, setPropertyString,
+  FilterHeadersStatus, HeaderSnapshot, HttpContext, LogLevel, RootContext, WasmResult, getPropertyString, log,
+  registerRootContext, requestHeaders, setEnvoyFilterState, setPropertyString,
 } from "../../sdk";
 import { SocketAddress, parseSocketAddress } from "../../lib/address";
 import { encodePeerMetadata, parsePeerMetadata } from "../../lib/baggage";
 import { forwardedHost } from "../../lib/forwarded";
+import { asciiLower } from "../../lib/strings";
 import { InboundConfig, SourceMetadata, TargetMode, parseInboundConfig } from "./config";
 import { Destination, resolveDestination } from "./destination";
 
@@ -42,16 +43,27 @@ function readAddress(path: string[]): SocketAddress | null {
   return text === null ? null : parseSocketAddress(text);
 }
 
+/**
+ * Removes, before any check, the headers no later filter may see: a client's x-envoy-original-dst-host (ORIGINAL_DST's
+ * use_http_header trusts it blindly) and the configured `stripHeaders`. A host call only for those present.
+ */
+function stripForgeable(headers: HeaderSnapshot, config: InboundConfig): void {
+  if (headers.drop(ORIGINAL_DST_HEADER)) requestHeaders.remove(ORIGINAL_DST_HEADER);
+  for (let i = 0; i < config.stripHeaders.length; i++) {
+    const name = unchecked(config.stripHeaders[i]);
+    if (headers.drop(name)) requestHeaders.remove(name);
+  }
+}
+
 class InboundStream extends HttpContext {
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
     const config = changetype<InboundRoot>(this.root).config;
-    // A client's x-envoy-original-dst-host must never reach ORIGINAL_DST (use_http_header trusts it blindly).
-    requestHeaders.remove(ORIGINAL_DST_HEADER);
-    for (let i = 0; i < config.stripHeaders.length; i++) requestHeaders.remove(unchecked(config.stripHeaders[i]));
+    const headers = requestHeaders.snapshot(); // one host call for every header read below
+    stripForgeable(headers, config);
 
-    const method = requestHeaders.get(":method");
+    const method = headers.get(":method");
     if (method === null || method != "CONNECT") return this.refuse(400, "hbone_method_not_connect");
-    const authority = requestHeaders.get(":authority");
+    const authority = headers.get(":authority");
     const d = resolveDestination(config, authority, readAddress(DESTINATION_ADDRESS));
     if (d.status != 0) return this.refuse(d.status, d.details);
 
@@ -59,7 +71,7 @@ class InboundStream extends HttpContext {
       if (config.target == TargetMode.FilterState) return this.refuse(503, "hbone_filter_state_refused");
     }
     if (config.target != TargetMode.FilterState) requestHeaders.replace(ORIGINAL_DST_HEADER, d.target);
-    this.publish(config, d);
+    this.publish(config, d, headers);
     if (log.enabled(LogLevel.Debug)) log.debug("hbone-inbound: CONNECT " + (authority !== null ? authority : "") + " -> " + d.target);
     return FilterHeadersStatus.Continue;
   }
@@ -71,33 +83,33 @@ class InboundStream extends HttpContext {
   }
 
   /** Filter state for identity-rbac / istio-stats on this stream (CONTRACTS.md). Labels only, never identity. */
-  private publish(config: InboundConfig, d: Destination): void {
+  private publish(config: InboundConfig, d: Destination, headers: HeaderSnapshot): void {
     const local = d.workload!;
     setPropertyString("upstream_peer", local.baggage());
     setPropertyString("upstream_peer_principal", local.identity);
 
     let service = d.service;
-    const forwarded = requestHeaders.get("forwarded");
+    const forwarded = headers.get("forwarded");
     if (service === null && forwarded !== null && forwarded.length <= MAX_FORWARDED) {
       // ztunnel reads only host= of `forwarded`, to pick among the destination's services; for= is ignored.
       const host = forwardedHost(forwarded);
-      if (host !== null) service = local.service(host.toLowerCase());
+      if (host !== null) service = local.service(asciiLower(host));
     }
     if (service !== null) setPropertyString("upstream_service", service.hostname);
 
-    const peer = this.sourceBaggage(config);
+    const peer = this.sourceBaggage(config, headers);
     if (peer.length > 0) setPropertyString("downstream_peer", peer);
   }
 
   /** Source labels: the table entry of the TCP peer, else the CONNECT's baggage re-encoded from parsed fields. */
-  private sourceBaggage(config: InboundConfig): string {
+  private sourceBaggage(config: InboundConfig, headers: HeaderSnapshot): string {
     if (config.sourceMetadata != SourceMetadata.Baggage) {
       const src = readAddress(SOURCE_ADDRESS);
       const w = src !== null ? config.table.workloadAt(src.ip) : null;
       if (w !== null) return w.baggage();
       if (config.sourceMetadata == SourceMetadata.Table) return "";
     }
-    const header = requestHeaders.get("baggage");
+    const header = headers.get("baggage");
     if (header === null) return "";
     const m = parsePeerMetadata(header); // null when over W3C limits (8192 bytes / 64 members)
     if (m === null || m.isEmpty()) return "";

@@ -48,6 +48,9 @@ export class StatsConfig {
   localPrincipal: string = "";
   service: ServiceIdentity = new ServiceIdentity();
   disableHostHeaderFallback: bool = false;
+  /** Whether `destinationFromFilterState` was given; otherwise the mode decides (root.ts). */
+  destinationFromFilterStateGiven: bool = false;
+  destinationFromFilterState: bool = false;
   tcpReportingMs: u32 = DEFAULT_TCP_REPORTING_MS;
   /** Indexed like METRIC_NAMES (and series.ts M_*). */
   dropped: StaticArray<bool> = new StaticArray<bool>(10);
@@ -96,6 +99,8 @@ export function parseStatsConfig(text: string): StatsConfig {
   }
 
   c.disableHostHeaderFallback = r.optionalBool("disableHostHeaderFallback", false);
+  c.destinationFromFilterStateGiven = r.has("destinationFromFilterState");
+  c.destinationFromFilterState = r.optionalBool("destinationFromFilterState", false);
 
   if (r.has("tcpReportingDuration")) {
     const text = r.optionalString("tcpReportingDuration", "", false);

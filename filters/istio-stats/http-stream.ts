@@ -1,12 +1,10 @@
 // HTTP mode: one report per request, at the access-log phase (as Istio's filters do), so requests that an
 // earlier filter answered locally are counted too.
 
-import { HttpContext, getPropertyInt64, getPropertyString, requestHeaders } from "../../sdk";
+import { FilterHeadersStatus, HttpContext, getPropertyInt64, getPropertyString, requestHeaders } from "../../sdk";
 import { parseDecimal } from "../../lib/strings";
-import { Reporter } from "./config";
 import { GRPC_RESPONSE_STATUS, REQUEST_PROTOCOL, RESPONSE_CODE, RESPONSE_FLAGS, CONNECTION_SECURITY_POLICY } from "./labels";
 import { PeerLabels, encodeTag } from "./peer-labels";
-import { readText } from "./peer-source";
 import { responseFlagsString } from "./response-flags";
 import { StatsRoot } from "./root";
 import { GrpcSeries, HttpSeries, addToCounter, recordInHistogram } from "./series";
@@ -22,18 +20,45 @@ const GRPC_STATS_PATH: string[] = ["filter_state", "envoy.filters.http.grpc_stat
 const NANOS_PER_MILLI: i64 = 1_000_000;
 
 export class HttpStatsContext extends HttpContext {
+  private headersSeen: bool = false;
+  private grpc: bool = false;
+  /** Resolved at request headers for gRPC streams (reported on the timer), else at the log phase. */
+  private labels: PeerLabels | null = null;
+  private host: string = "";
+  private messages: GrpcSeries | null = null;
+  private reportedRequests: i64 = 0;
+  private reportedResponses: i64 = 0;
+
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
+    const root = changetype<StatsRoot>(this.root);
+    this.headersSeen = true;
+    this.grpc = isGrpcContentType(requestHeaders.get("content-type"));
+    if (this.grpc && root.peers !== null) {
+      // Long gRPC streams report message counts on the timer, which can no longer see the request headers.
+      this.labels = root.peers!.current();
+      this.host = serviceHost(root);
+      root.grpcStreams.add(this);
+    }
+    return FilterHeadersStatus.Continue;
+  }
+
   onLog(): void {
     const root = changetype<StatsRoot>(this.root);
     const peers = root.peers;
     if (peers === null) return;
-    const grpc = isGrpcContentType(requestHeaders.get("content-type"));
-    const labels = peers.current();
-    const host = serviceHost(root);
+    // A request answered before it reached this filter never called onRequestHeaders.
+    if (!this.headersSeen) this.grpc = isGrpcContentType(requestHeaders.get("content-type"));
+    let labels = this.labels;
+    if (labels === null) {
+      labels = peers.current();
+      this.host = serviceHost(root);
+    }
+    const grpc = this.grpc;
     const code = getPropertyInt64(RESPONSE_CODE_PATH, 0);
     const flags = responseFlagsString(<u64>getPropertyInt64(RESPONSE_FLAGS_PATH, 0));
     const grpcStatus = grpc ? grpcStatusText() : "";
 
-    const series = httpSeries(root, labels, host, grpc, flags, code, grpcStatus);
+    const series = httpSeries(root, labels, this.host, grpc, flags, code, grpcStatus);
     addToCounter(series.requests, 1);
     // Attributes are read only for metrics that are kept: each read is a host call.
     if (series.duration != 0) {
@@ -42,37 +67,68 @@ export class HttpStatsContext extends HttpContext {
     }
     if (series.requestBytes != 0) recordInHistogram(series.requestBytes, <u64>max<i64>(getPropertyInt64(REQUEST_TOTAL_SIZE_PATH, 0), 0));
     if (series.responseBytes != 0) recordInHistogram(series.responseBytes, <u64>max<i64>(getPropertyInt64(RESPONSE_TOTAL_SIZE_PATH, 0), 0));
-    if (grpc) reportMessages(root, labels, host);
+    if (grpc) {
+      this.labels = labels;
+      this.reportMessages();
+      root.grpcStreams.delete(this);
+    }
+  }
+
+  onDelete(): void {
+    changetype<StatsRoot>(this.root).grpcStreams.delete(this);
+  }
+
+  /**
+   * istio_request_messages_total / istio_response_messages_total: the growth since the last report of the
+   * counts Envoy's grpc_stats filter (with emit_filter_state) keeps in filter state as "<request>,<response>"
+   * (istio/proxy extensions/common/context.cc populateGRPCInfo). Called at the end of the stream and, for live
+   * streams, from the root's timer with this stream as the effective context.
+   */
+  reportMessages(): void {
+    const labels = this.labels;
+    if (labels === null) return;
+    const counts = getPropertyString(GRPC_STATS_PATH);
+    if (counts === null) return;
+    const text = counts!;
+    const comma = text.indexOf(",");
+    if (comma <= 0) return;
+    const requests = parseDecimal(text.substring(0, comma), i64.MAX_VALUE);
+    const responses = parseDecimal(text.substring(comma + 1), i64.MAX_VALUE);
+    if (requests < this.reportedRequests || responses < this.reportedResponses) return;
+    let series = this.messages;
+    if (series === null) {
+      series = grpcSeries(changetype<StatsRoot>(this.root), labels, this.host);
+      this.messages = series;
+    }
+    addToCounter(series.requestMessages, <u64>(requests - this.reportedRequests));
+    addToCounter(series.responseMessages, <u64>(responses - this.reportedResponses));
+    this.reportedRequests = requests;
+    this.reportedResponses = responses;
   }
 }
 
 /**
- * Envoy's gRPC request test (source/common/grpc/common.cc hasGrpcContentType): `application/grpc`, optionally
- * followed by `+<subtype>` or `;<params>`.
+ * Envoy's gRPC request test (source/common/grpc/common.cc hasGrpcContentType): exactly `application/grpc` or
+ * `application/grpc+<subtype>` (so `application/grpc-web` is not gRPC).
  */
 export function isGrpcContentType(contentType: string | null): bool {
   if (contentType === null) return false;
   const value = contentType!;
   if (!value.startsWith("application/grpc")) return false;
-  if (value.length == 16) return true;
-  const next = value.charCodeAt(16);
-  return next == 0x2b /* + */ || next == 0x3b /* ; */;
+  return value.length == 16 || value.charCodeAt(16) == 0x2b /* + */;
 }
 
 /**
- * The host the destination_service labels describe, when the configuration leaves it open: the service
- * hbone-outbound resolved (source reporter), else the Host header unless disableHostHeaderFallback.
- * Reading it costs host calls, so nothing is read when a service is configured.
+ * The host the destination_service labels describe, when the configuration leaves it open: the service the
+ * HBONE filters resolved (source reporter, or destinationFromFilterState), else the Host header unless
+ * disableHostHeaderFallback.
+ * Reading it costs host calls, so nothing is read when a service host is configured.
  */
 function serviceHost(root: StatsRoot): string {
   const config = root.config;
-  if (config.service.host.length > 0 && config.service.name.length > 0) return "";
-  const peers = root.peers!;
-  if (peers.reporter == Reporter.Source) {
-    const resolved = readText(peers.upstreamServicePath);
-    if (resolved.length > 0) return resolved;
-  }
-  if (config.disableHostHeaderFallback) return "";
+  const resolved = root.peers!.resolvedServiceHost();
+  if (resolved.length > 0) return resolved;
+  if (config.service.host.length > 0 || config.disableHostHeaderFallback) return "";
   const authority = requestHeaders.get(":authority");
   return authority === null ? "" : authority!;
 }
@@ -102,28 +158,10 @@ function httpSeries(root: StatsRoot, labels: PeerLabels, host: string, grpc: boo
   return series;
 }
 
-/**
- * istio_request_messages_total / istio_response_messages_total from the message counts Envoy's grpc_stats
- * filter (with emit_filter_state) leaves in filter state as "<request>,<response>". Reported once, at the end
- * of the stream (Istio also reports them periodically for long streams; see README).
- */
-function reportMessages(root: StatsRoot, labels: PeerLabels, host: string): void {
-  const counts = getPropertyString(GRPC_STATS_PATH);
-  if (counts === null) return;
-  const text = counts!;
-  const comma = text.indexOf(",");
-  if (comma <= 0) return;
-  const requests = parseDecimal(text.substring(0, comma), i64.MAX_VALUE);
-  const responses = parseDecimal(text.substring(comma + 1), i64.MAX_VALUE);
-  if (requests < 0 || responses < 0) return;
-  let series: GrpcSeries;
-  if (labels.grpc.has(host)) {
-    series = labels.grpc.get(host);
-  } else {
-    labels.trim();
-    series = new GrpcSeries(root.metrics, labels.head + labels.serviceSegment(host) + labels.tail);
-    labels.grpc.set(host, series);
-  }
-  addToCounter(series.requestMessages, <u64>requests);
-  addToCounter(series.responseMessages, <u64>responses);
+function grpcSeries(root: StatsRoot, labels: PeerLabels, host: string): GrpcSeries {
+  if (labels.grpc.has(host)) return labels.grpc.get(host);
+  labels.trim();
+  const series = new GrpcSeries(root.metrics, labels.head + labels.serviceSegment(host) + labels.tail);
+  labels.grpc.set(host, series);
+  return series;
 }

@@ -10,6 +10,7 @@ import { parse } from "yaml";
 import { Host, PluginLoadError } from "../../emulator/index.ts";
 import type { HeaderList, Props, TagSpecifier } from "../../emulator/index.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
+import { HostCallCounter } from "../../test/helpers/host-calls.ts";
 
 const MODULE = "build/istio-stats.wasm";
 const LOCAL_REPLY_MODULE = "build/test/istio-stats/local-reply.wasm";
@@ -104,7 +105,7 @@ function httpLabels(base: Record<string, string>, extra: Record<string, string>)
 }
 
 function tcpLabels(base: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
-  const out = { ...base, request_protocol: "tcp", response_flags: "-", ...extra };
+  const out: Record<string, string> = { ...base, request_protocol: "tcp", response_flags: "-", ...extra };
   for (const k of HTTP_ONLY) delete out[k];
   return out;
 }
@@ -151,7 +152,7 @@ describe("istio-stats HTTP (reporter=destination)", () => {
       s.sendRequestBody("x".repeat(300), true);
       host.advanceTime(12);
       s.sendResponseHeaders([[":status", "200"]]);
-      s.sendResponseBody("y".repeat(1000), true);
+      s.sendResponseBody("y".repeat(1200), true);
       s.complete();
     }
     const lines = promLines(host);
@@ -176,7 +177,9 @@ describe("istio-stats HTTP (reporter=destination)", () => {
     expect(lines).toContain(line("istio_request_bytes_bucket", { ...labels, le: "250" }, 0));
     expect(lines).toContain(line("istio_request_bytes_bucket", { ...labels, le: "500" }, 2));
     expect(lines).toContain(line("istio_request_bytes_count", labels, 2));
-    // response.total_size = 1000 body bytes + header bytes (1000 < x <= 2500).
+    // response.total_size = 1200 body bytes + header bytes (1000 < x <= 2500). Values are chosen away from the
+    // bucket bounds: Envoy's histograms (libcircllhist) keep two significant digits and count a bound's whole
+    // bin as below it (hist_approx_count_below_inclusive), so 1010 would already count under le="1000".
     expect(lines).toContain(line("istio_response_bytes_bucket", { ...labels, le: "1000" }, 0));
     expect(lines).toContain(line("istio_response_bytes_bucket", { ...labels, le: "2500" }, 2));
     expect(lines).toContain(line("istio_response_bytes_bucket", { ...labels, le: "+Inf" }, 2));
@@ -211,6 +214,40 @@ describe("istio-stats HTTP (reporter=destination)", () => {
       httpLabels(SLEEP_TO_HTTPBIN, { response_code: "200", request_protocol: "grpc", grpc_response_status: "14" }), 1));
     expect(lines).toContain(line("istio_request_messages_total", peerLabels(SLEEP_TO_HTTPBIN), 3));
     expect(lines).toContain(line("istio_response_messages_total", peerLabels(SLEEP_TO_HTTPBIN), 2));
+  });
+
+  it("treats gRPC-Web (application/grpc-web) as http, as Envoy's gRPC test does", async () => {
+    const { host, filters } = await inboundHttp();
+    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+    s.sendRequestHeaders([...GET, ["content-type", "application/grpc-web+proto"]], true);
+    s.sendResponseHeaders([[":status", "200"]], true);
+    s.complete();
+    expect(promLines(host)).toContain(line("istio_requests_total", httpLabels(SLEEP_TO_HTTPBIN, { response_code: "200" }), 1));
+  });
+
+  it("reports the message counts of a long gRPC stream on the timer, then the rest at its end", async () => {
+    const { host, filters } = await inboundHttp();
+    const properties: Props = { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE, "filter_state.envoy.filters.http.grpc_stats": "2,1" };
+    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties });
+    s.sendRequestHeaders([[":method", "POST"], [":path", "/pkg.Echo/Stream"], [":authority", "httpbin:8000"], [":scheme", "http"],
+      ["content-type", "application/grpc"]]);
+    s.sendResponseHeaders([[":status", "200"], ["content-type", "application/grpc"]]);
+    host.advanceTime(5000); // tcpReportingDuration default: 5s
+    let lines = promLines(host);
+    expect(lines).toContain(line("istio_request_messages_total", peerLabels(SLEEP_TO_HTTPBIN), 2));
+    expect(lines).toContain(line("istio_response_messages_total", peerLabels(SLEEP_TO_HTTPBIN), 1));
+    expect(lines.some((l) => l.startsWith("istio_requests_total"))).toBe(false);
+    properties["filter_state.envoy.filters.http.grpc_stats"] = "5,7";
+    s.sendRequestBody(new Uint8Array(5), true);
+    s.sendResponseTrailers([["grpc-status", "0"]]);
+    s.complete();
+    lines = promLines(host);
+    expect(lines).toContain(line("istio_request_messages_total", peerLabels(SLEEP_TO_HTTPBIN), 5));
+    expect(lines).toContain(line("istio_response_messages_total", peerLabels(SLEEP_TO_HTTPBIN), 7));
+    expect(lines).toContain(line("istio_requests_total",
+      httpLabels(SLEEP_TO_HTTPBIN, { response_code: "200", request_protocol: "grpc", grpc_response_status: "0" }), 1));
+    host.advanceTime(5000); // a finished stream is no longer reported
+    expect(promLines(host)).toContain(line("istio_request_messages_total", peerLabels(SLEEP_TO_HTTPBIN), 5));
   });
 
   it("counts local replies of earlier filters with their code and Envoy's response flags", async () => {
@@ -521,6 +558,48 @@ describe("istio-stats tunnel mode (HBONE CONNECT terminate)", () => {
   });
 });
 
+describe("istio-stats tunnel mode behind the real hbone-inbound", () => {
+  it("reports a CONNECT the way ztunnel's inbound does, from what hbone-inbound publishes", async () => {
+    await compileAssemblyScript("filters/hbone-inbound/filter.ts", "build/hbone-inbound.wasm");
+    const host = new Host({ statsTags: STATS_TAGS });
+    const inboundConfig = readFileSync(new URL("../hbone-inbound/fixtures/config.json", import.meta.url), "utf8");
+    const inbound = await host.loadPlugin({ module: "build/hbone-inbound.wasm", name: "hbone-inbound", vmId: "inbound", configuration: inboundConfig });
+    const stats = await host.loadPlugin({ module: MODULE, name: "istio-stats", rootId: "tunnel", vmId: "stats",
+      configuration: '{"reporter":"destination"}' });
+    const sleepSan = "spiffe://cluster.local/ns/default/sa/sleep";
+    const s = host.httpStream({ filters: [inbound, stats], connection: {
+      "source.address": "10.0.0.10:45678", "destination.address": "10.0.1.20:15008", "connection.mtls": true,
+      "connection.uri_san_peer_certificate": sleepSan, "connection.uri_san_local_certificate": HTTPBIN_SAN,
+    } });
+    s.sendRequestHeaders([[":method", "CONNECT"], [":authority", "10.0.1.20:80"],
+      ["baggage", "k8s.namespace.name=forged,k8s.deployment.name=forged"],
+      ["forwarded", 'for="10.0.0.10:45678";host=httpbin.default.svc.cluster.local']]);
+    expect(s.localResponse).toBeNull();
+    s.sendResponseHeaders([[":status", "200"]]);
+    s.sendRequestBody("p".repeat(30), true);
+    s.sendResponseBody("q".repeat(70), true);
+    s.complete();
+    // Source from hbone-inbound's workload table (the TCP peer 10.0.0.10 is sleep), not from the baggage header;
+    // destination = the workload and service hbone-inbound resolved for the CONNECT.
+    const labels = tcpLabels({
+      reporter: "destination",
+      source_workload: "sleep", source_workload_namespace: "default", source_principal: sleepSan,
+      source_app: "sleep", source_version: "latest", source_cluster: "Kubernetes",
+      destination_workload: "httpbin", destination_workload_namespace: "default", destination_principal: HTTPBIN_SAN,
+      destination_app: "httpbin", destination_version: "v1", destination_service: "httpbin.default.svc.cluster.local",
+      destination_service_name: "httpbin", destination_service_namespace: "default", destination_cluster: "Kubernetes",
+      connection_security_policy: "mutual_tls", source_canonical_service: "sleep", destination_canonical_service: "httpbin",
+      source_canonical_revision: "latest", destination_canonical_revision: "v1",
+    });
+    const lines = promLines(host);
+    expect(lines).toContain(line("istio_tcp_connections_opened_total", labels, 1));
+    expect(lines).toContain(line("istio_tcp_connections_closed_total", labels, 1));
+    expect(lines).toContain(line("istio_tcp_received_bytes_total", labels, 30));
+    expect(lines).toContain(line("istio_tcp_sent_bytes_total", labels, 70));
+    expect(host.traps).toEqual([]);
+  });
+});
+
 // ---- configuration ------------------------------------------------------------------------------------------
 
 describe("istio-stats configuration", () => {
@@ -572,55 +651,9 @@ describe("istio-stats configuration", () => {
 
 // ---- cost -----------------------------------------------------------------------------------------------------
 
-/**
- * Counts the `env.*` imports a module calls, by wrapping the imports of every module instantiated while installed
- * (the emulator instantiates synchronously with `new WebAssembly.Instance`).
- */
-class ImportCallCounter {
-  counts = new Map<string, number>();
-  private readonly original = WebAssembly.Instance;
-
-  install(): this {
-    const counts = this.counts;
-    const Original = this.original;
-    const Wrapped = function (module: WebAssembly.Module, imports?: WebAssembly.Imports) {
-      const wrapped: Record<string, Record<string, unknown>> = {};
-      for (const [moduleName, members] of Object.entries(imports ?? {})) {
-        wrapped[moduleName] = {};
-        for (const [name, value] of Object.entries(members)) {
-          if (typeof value !== "function" || moduleName !== "env") {
-            wrapped[moduleName][name] = value;
-            continue;
-          }
-          const key = `${moduleName}.${name}`;
-          wrapped[moduleName][name] = (...args: unknown[]) => {
-            counts.set(key, (counts.get(key) ?? 0) + 1);
-            return (value as (...a: unknown[]) => unknown)(...args);
-          };
-        }
-      }
-      return new Original(module, wrapped as WebAssembly.Imports);
-    };
-    (WebAssembly as { Instance: unknown }).Instance = Wrapped;
-    return this;
-  }
-
-  uninstall(): void {
-    (WebAssembly as { Instance: unknown }).Instance = this.original;
-  }
-
-  reset(): void {
-    this.counts.clear();
-  }
-
-  snapshot(): Record<string, number> {
-    return Object.fromEntries([...this.counts].sort());
-  }
-}
-
 describe("istio-stats host calls", () => {
   async function measure(configuration: string, requests: number): Promise<Record<string, number>[]> {
-    const counter = new ImportCallCounter().install();
+    const counter = new HostCallCounter().install();
     try {
       const host = new Host({ statsTags: STATS_TAGS, nodeMetadata: HTTPBIN_NODE });
       const plugin = await host.loadPlugin({ module: MODULE, rootId: "http", configuration });
@@ -659,7 +692,7 @@ describe("istio-stats host calls", () => {
   });
 
   it("makes no host call per TCP data chunk and a fixed number per connection", async () => {
-    const counter = new ImportCallCounter().install();
+    const counter = new HostCallCounter().install();
     try {
       const host = new Host({ statsTags: STATS_TAGS, nodeMetadata: HTTPBIN_NODE });
       const plugin = await host.loadPlugin({ module: MODULE, rootId: "tcp", configuration: INBOUND_CONFIG });
@@ -681,6 +714,39 @@ describe("istio-stats host calls", () => {
       expect(data).toEqual({});
       // response.flags, then sent + received flush and closed.
       expect(close).toEqual({ "env.proxy_get_property": 1, "env.proxy_increment_metric": 3 });
+    } finally {
+      counter.uninstall();
+    }
+  });
+
+  it("makes no host call per tunnelled body chunk and a fixed number per CONNECT", async () => {
+    const counter = new HostCallCounter().install();
+    try {
+      const host = new Host({ statsTags: STATS_TAGS, nodeMetadata: HTTPBIN_NODE });
+      const plugin = await host.loadPlugin({ module: MODULE, rootId: "tunnel", configuration: '{"reporter":"destination"}' });
+      const phases: Record<string, number>[] = [];
+      for (let i = 0; i < 3; i++) {
+        const s = host.httpStream({ filters: [plugin], connection: MTLS_CONNECTION, properties: {
+          "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE, "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE,
+          "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN, "filter_state.wasm.upstream_service": "httpbin.default.svc.cluster.local",
+        } });
+        counter.reset();
+        s.sendRequestHeaders([[":method", "CONNECT"], [":authority", "10.0.0.20:8000"]]);
+        phases.push(counter.snapshot());
+        s.sendResponseHeaders([[":status", "200"]]);
+        counter.reset();
+        for (let k = 0; k < 10; k++) s.sendRequestBody("p".repeat(100)).sendResponseBody("q".repeat(100));
+        phases.push(counter.snapshot());
+        counter.reset();
+        s.sendRequestBody("", true).sendResponseBody("", true).complete();
+        phases.push(counter.snapshot());
+      }
+      const [open, data, close] = phases.slice(6);
+      // Peer SAN, downstream peer, upstream peer, its principal, its service; then `opened`.
+      expect(open).toEqual({ "env.proxy_get_property": 5, "env.proxy_increment_metric": 1 });
+      expect(data).toEqual({});
+      // response.code, response.flags; sent + received flush and closed.
+      expect(close).toEqual({ "env.proxy_get_property": 2, "env.proxy_increment_metric": 3 });
     } finally {
       counter.uninstall();
     }

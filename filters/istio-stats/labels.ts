@@ -28,12 +28,8 @@ export const CONNECTION_SECURITY_POLICY: i32 = 22;
 export const RESPONSE_CODE: i32 = 23;
 export const GRPC_RESPONSE_STATUS: i32 = 24;
 
-/** All 25 labels: istio_requests_total, istio_request_duration_milliseconds, istio_request/response_bytes. */
-export const HTTP_LABEL_COUNT: i32 = 25;
-/** Labels 1..23 (no response_code / grpc_response_status): the istio_tcp_* metrics. */
-export const TCP_LABEL_COUNT: i32 = 23;
-/** Labels 1..20 (peer labels only): istio_request_messages_total / istio_response_messages_total. */
-export const PEER_LABEL_COUNT: i32 = 20;
+// Subsets, as in the Wasm plugin: HTTP metrics carry all 25 labels, istio_tcp_* the first 23 (up to
+// connection_security_policy), istio_request/response_messages_total the first 20 (peer labels).
 
 export const LABEL_NAMES: StaticArray<string> = [
   "reporter",

@@ -117,18 +117,19 @@ export class PeerLabels {
   serviceSegment(host: string): string {
     if (this.serviceSegments.has(host)) return this.serviceSegments.get(host);
     const c = this.services;
+    const effectiveHost = c.host.length > 0 ? c.host : host;
     let name = "";
     let namespace = "";
-    if (host.length > 0) {
-      const parts = kubernetesServiceParts(host);
+    if (effectiveHost.length > 0) {
+      const parts = kubernetesServiceParts(effectiveHost);
       if (parts !== null) {
         name = unchecked(parts[0]);
         namespace = unchecked(parts[1]);
       } else {
-        name = host;
+        name = effectiveHost;
       }
     }
-    const hostValue = firstNonEmpty(c.host, host, c.fallbackName);
+    const hostValue = firstNonEmpty(effectiveHost, c.fallbackName, "");
     const nameValue = firstNonEmpty(c.name, name, c.fallbackName);
     const namespaceValue = firstNonEmpty(c.namespace, namespace, c.fallbackNamespace);
     const segment =

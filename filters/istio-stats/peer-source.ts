@@ -5,6 +5,9 @@
 //   (`connection.uri_san_peer_certificate`); workload metadata = filter state written by hbone-inbound.
 // - source / waypoint (upstream peer): metadata and principal = filter state written by hbone-outbound from its
 //   workload table (`wasm.upstream_peer`, `wasm.upstream_peer_principal`).
+// - destination with destinationFromFilterState (tunnel mode): the local side is the workload hbone-inbound
+//   resolved for the CONNECT, published under the same keys (`wasm.upstream_peer`, `..._principal`,
+//   `wasm.upstream_service`).
 
 import { getPropertyString } from "../../sdk";
 import { Reporter, StatsConfig } from "./config";
@@ -30,7 +33,7 @@ export class PeerSource {
   private upstreamPath: string[];
   private upstreamPrincipalPath: string[];
   private sourcePath: string[];
-  upstreamServicePath: string[];
+  private upstreamServicePath: string[];
   /** Learned from the first connection that has one, unless configured. */
   private localPrincipal: string;
 
@@ -39,6 +42,8 @@ export class PeerSource {
     public readonly reporter: Reporter,
     /** The local workload with node-metadata and Istio fallbacks applied. */
     public readonly local: Workload,
+    /** Destination reporter: describe the local side from the upstream-peer filter state when present. */
+    public readonly destinationFromFilterState: bool,
   ) {
     this.localPrincipal = config.localPrincipal;
     this.downstreamPath = ["filter_state", config.downstreamPeerKey];
@@ -58,16 +63,39 @@ export class PeerSource {
   private forDestination(): PeerLabels {
     const principal = readText(PEER_URI_SAN);
     const raw = readText(this.downstreamPath);
-    const local = this.localPrincipalNow();
-    const key = principal + "\n" + raw + "\n" + local;
+    let targetRaw = "";
+    let targetPrincipal = "";
+    if (this.destinationFromFilterState) {
+      targetRaw = readText(this.upstreamPath);
+      targetPrincipal = readText(this.upstreamPrincipalPath);
+    }
+    const local = targetPrincipal.length > 0 ? targetPrincipal : this.localPrincipalNow();
+    const key = principal + "\n" + raw + "\n" + local + "\n" + targetRaw;
     if (this.peers.has(key)) return this.peers.get(key);
+    let target = this.local;
+    if (targetRaw.length > 0) {
+      target = workloadFromBaggage(targetRaw);
+      if (target.cluster.length == 0) target.cluster = this.local.cluster;
+    }
     const peer = new Side(this.peerWorkload(raw), principal, true, LATEST);
-    const self = new Side(this.local, local, false, LATEST);
+    const self = new Side(target, local, false, LATEST);
     const services = new ServiceDefaults();
     this.applyConfiguredService(services);
-    services.fallbackName = this.local.canonicalService;
-    services.fallbackNamespace = this.local.namespace;
+    services.fallbackName = target.canonicalService;
+    services.fallbackNamespace = target.namespace;
     return this.remember(key, new PeerLabels(this.reporter, peer, self, securityPolicy(principal, local), services));
+  }
+
+  /**
+   * The destination service resolved by the HBONE filters (`wasm.upstream_service`) when this reporter uses it
+   * and no service host is configured; "" otherwise.
+   */
+  resolvedServiceHost(): string {
+    if (this.config.service.host.length > 0) return "";
+    if (this.reporter == Reporter.Source || (this.reporter == Reporter.Destination && this.destinationFromFilterState)) {
+      return readText(this.upstreamServicePath);
+    }
+    return "";
   }
 
   private forSource(): PeerLabels {
@@ -78,8 +106,10 @@ export class PeerSource {
     if (this.peers.has(key)) return this.peers.get(key);
     let sourceWorkload = this.local;
     if (sourceRaw.length > 0) {
+      // A node-level proxy serves many workloads: describe the one hbone-outbound matched, not this proxy
+      // (only the cluster, shared by the whole node, may come from the local configuration).
       sourceWorkload = workloadFromBaggage(sourceRaw);
-      sourceWorkload.fillFrom(this.local);
+      if (sourceWorkload.cluster.length == 0) sourceWorkload.cluster = this.local.cluster;
     }
     const self = new Side(sourceWorkload, this.config.localPrincipal, false, LATEST);
     const peer = new Side(this.peerWorkload(raw), principal, true, LATEST);

@@ -1,8 +1,9 @@
 // The plugin's root context: configuration, the local workload, the peer label cache and the TCP byte flusher.
 // One class serves the three modes; the root_id picks the mode (filter.ts).
 
-import { RootContext, getPropertyInt64, log } from "../../sdk";
+import { RootContext, getPropertyInt64, log, setEffectiveContext } from "../../sdk";
 import { Reporter, StatsConfig, parseStatsConfig } from "./config";
+import { HttpStatsContext } from "./http-stream";
 import { PeerSource } from "./peer-source";
 import { MetricSelection, TcpFlusher } from "./series";
 import { Workload, workloadFromNodeMetadata } from "./workload";
@@ -25,6 +26,8 @@ export class StatsRoot extends RootContext {
   peers: PeerSource | null = null;
   metrics: MetricSelection = new MetricSelection(new StaticArray<bool>(10));
   flusher: TcpFlusher = new TcpFlusher();
+  /** Live gRPC streams (HTTP mode), whose message counts the timer reports. */
+  grpcStreams: Set<HttpStatsContext> = new Set<HttpStatsContext>();
 
   constructor(id: u32, public readonly mode: Mode) {
     super(id);
@@ -49,13 +52,24 @@ export class StatsRoot extends RootContext {
     }
     this.config = config;
     this.metrics = new MetricSelection(config.dropped);
-    this.peers = new PeerSource(config, reporter, localWorkload(config.local));
-    if (this.mode != Mode.Http && config.tcpReportingMs > 0) this.setTickPeriod(config.tcpReportingMs);
+    // A tunnel terminates HBONE for every workload behind this proxy, like ztunnel: the destination is the
+    // workload hbone-inbound resolved for the CONNECT, not a fixed local one.
+    const destinationFromFilterState = config.destinationFromFilterStateGiven ? config.destinationFromFilterState : this.mode == Mode.Tunnel;
+    this.peers = new PeerSource(config, reporter, localWorkload(config.local), destinationFromFilterState);
+    // One period for TCP bytes and gRPC message counts, as Istio's tcp_reporting_duration.
+    if (config.tcpReportingMs > 0) this.setTickPeriod(config.tcpReportingMs);
     return true;
   }
 
   onTick(): void {
     this.flusher.flushAll();
+    if (this.grpcStreams.size == 0) return;
+    const streams = this.grpcStreams.values();
+    for (let i = 0, n = streams.length; i < n; i++) {
+      const stream = unchecked(streams[i]);
+      setEffectiveContext(stream.id);
+      stream.reportMessages();
+    }
   }
 
   onDone(): bool {

@@ -123,7 +123,7 @@ export class TcpFlusher {
     }
   }
 
-  /** Flushes one series now (its queue entry, if any, becomes a no-op). */
+  /** Flushes one series now, for a closing connection (its queue entry, if any, then flushes nothing). */
   flushNow(series: TcpSeries): void {
     series.flush();
   }

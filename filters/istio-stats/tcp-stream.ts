@@ -7,10 +7,8 @@
 // final response_flags, which is what ztunnel does (src/proxy/metrics.rs ConnectionResult).
 
 import { FilterStatus, TcpContext, getPropertyInt64 } from "../../sdk";
-import { Reporter } from "./config";
 import { CONNECTION_SECURITY_POLICY, REQUEST_PROTOCOL, RESPONSE_FLAGS } from "./labels";
 import { PeerLabels, encodeTag } from "./peer-labels";
-import { readText } from "./peer-source";
 import { NO_FLAGS, responseFlagsString } from "./response-flags";
 import { StatsRoot } from "./root";
 import { TcpSeries, addToCounter } from "./series";
@@ -27,7 +25,7 @@ export class TcpStatsContext extends TcpContext {
     const peers = root.peers;
     if (peers === null) return FilterStatus.Continue;
     const labels = peers.current();
-    this.host = peers.reporter == Reporter.Source ? readText(peers.upstreamServicePath) : "";
+    this.host = peers.resolvedServiceHost();
     const series = tcpSeries(root, labels, this.host, NO_FLAGS);
     this.labels = labels;
     this.series = series;

@@ -23,6 +23,7 @@ export const FLAG_CONNECT = "CONNECT";
 export class TunnelStatsContext extends HttpContext {
   private labels: PeerLabels | null = null;
   private series: TcpSeries | null = null;
+  private host: string = "";
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
     this.open();
@@ -49,7 +50,7 @@ export class TunnelStatsContext extends HttpContext {
     const root = changetype<StatsRoot>(this.root);
     const flags = tunnelFlags(getPropertyInt64(RESPONSE_CODE_PATH, 0), <u64>getPropertyInt64(RESPONSE_FLAGS_PATH, 0));
     root.flusher.flushNow(series);
-    const closing = flags == NO_FLAGS ? series : tcpSeries(root, labels, "", flags);
+    const closing = flags == NO_FLAGS ? series : tcpSeries(root, labels, this.host, flags);
     addToCounter(closing.closed, 1);
     this.series = null;
   }
@@ -59,7 +60,8 @@ export class TunnelStatsContext extends HttpContext {
     const peers = root.peers;
     if (peers === null) return;
     const labels = peers.current();
-    const series = tcpSeries(root, labels, "", NO_FLAGS);
+    this.host = peers.resolvedServiceHost();
+    const series = tcpSeries(root, labels, this.host, NO_FLAGS);
     this.labels = labels;
     this.series = series;
     addToCounter(series.opened, 1);

@@ -155,7 +155,7 @@ describe("loading", () => {
     await host.loadPlugin({ module: await wat("wasi-imports"), environment: { A: "1", B: "2" } });
     expect(host.logs.filter((l) => l.message === "hello").map((l) => l.level)).toEqual(["info", "error"]);
     expect(messages(host.logs).filter((m) => m !== "hello")).toEqual([
-      "stdout=0", "stderr=0", "badfd=8", "clock=0", "clock_bad=58", "environ=0", "environ_count=2", "random_big=28", "wasi proc_exit(3)",
+      "stdout=0", "stderr=0", "badfd=8", "clock=0", "clock_bad=58", "environ=0", "environ_count=2", "random_big=28", "wasi_unstable proc_exit",
       "after_proc_exit",
     ]);
   });

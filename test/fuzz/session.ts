@@ -22,6 +22,8 @@ export interface Target<I> {
   /** build/<filter>.wasm */
   filter: string;
   setup(): Env;
+  /** The long-lived VM, when it should load more up front than a fresh one (default: setup). */
+  warmSetup?(): Env;
   run(env: Env, input: I): Outcome;
   /**
    * Decisions may depend on the stream's context id modulo this period (hbone-outbound spreads a service's
@@ -32,7 +34,7 @@ export interface Target<I> {
   spacer?(env: Env): number;
   /** Start a new warm host after this many inputs (bounds host-side state such as Envoy's stats). */
   recycleEvery?: number;
-  /** Memory cap in pages for the filter VMs. Default 256 (16 MiB). */
+  /** Memory cap in pages for the filter VMs. Default 512 (32 MiB). */
   maxPages?: number;
 }
 
@@ -60,7 +62,13 @@ export class FuzzSession<I> {
   readonly pagesTrail: number[] = [];
 
   constructor(readonly target: Target<I>, readonly freshEvery: number) {
-    this.warm = target.setup();
+    this.warm = (target.warmSetup ?? target.setup).call(target);
+  }
+
+  /** A new warm VM (after a failure, whose VM may be failed or in an unknown state). */
+  restart(): void {
+    this.warm = (this.target.warmSetup ?? this.target.setup).call(this.target);
+    this.sinceRecycle = 0;
   }
 
   private align(residue: number): void {
@@ -76,10 +84,7 @@ export class FuzzSession<I> {
   /** Checks one input; throws PropertyViolation describing the broken property. */
   check(input: I): void {
     const t = this.target;
-    if (t.recycleEvery && this.sinceRecycle >= t.recycleEvery) {
-      this.warm = t.setup();
-      this.sinceRecycle = 0;
-    }
+    if (t.recycleEvery && this.sinceRecycle >= t.recycleEvery) this.restart();
     this.sinceRecycle++;
     this.inputs++;
 
@@ -95,11 +100,11 @@ export class FuzzSession<I> {
 
     const first = t.run(this.warm, input);
     let trap = trapsOf(this.warm);
-    if (trap) { this.warm = t.setup(); throw new PropertyViolation(`${t.name}: trap: ${trap}`); }
+    if (trap) { this.restart(); throw new PropertyViolation(`${t.name}: trap: ${trap}`); }
     if (first.contextId !== undefined) this.align(first.contextId);
     const second = t.run(this.warm, input);
     trap = trapsOf(this.warm);
-    if (trap) { this.warm = t.setup(); throw new PropertyViolation(`${t.name}: trap on the second run: ${trap}`); }
+    if (trap) { this.restart(); throw new PropertyViolation(`${t.name}: trap on the second run: ${trap}`); }
 
     const a = stable(first.decision), b = stable(second.decision);
     if (a !== b) throw new PropertyViolation(`${t.name}: same input, different decisions on a warm VM:\n  ${a}\n  ${b}`);
@@ -110,7 +115,7 @@ export class FuzzSession<I> {
 
     const pages = memoryPages(this.warm.plugins);
     if (pages > this.maxPages) this.maxPages = pages;
-    const cap = t.maxPages ?? 256;
+    const cap = t.maxPages ?? 512;
     if (pages > cap) throw new PropertyViolation(`${t.name}: linear memory ${pages} pages > cap ${cap}`);
     if (this.inputs % 1000 === 0) this.pagesTrail.push(pages);
   }

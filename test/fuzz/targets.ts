@@ -290,6 +290,12 @@ function identityRbacTraffic(): Target<RbacInput> & { arbitrary: fc.Arbitrary<Rb
       peer: fc.option(fc.oneof({ weight: 5, arbitrary: A.spiffeId }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) }), { nil: undefined, freq: 8 }),
       sni: fc.option(A.anyText, { nil: undefined, freq: 3 }),
     }),
+    // The warm VM carries every policy set in every mode from the start, so its memory is comparable over time.
+    warmSetup() {
+      const env = this.setup() as LazyEnv;
+      for (let set = 0; set < sets.length; set++) for (const mode of Object.keys(RBAC_ROOT)) for (const dry of [0, 1]) env.plugin(`${set}|${mode}|${dry}`);
+      return env;
+    },
     setup() {
       const host = new Host({ logLevel: "info" });
       return new LazyEnv(host, (h, key) => {

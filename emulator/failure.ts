@@ -1,0 +1,29 @@
+// What a VM failure (trap → FailState::RuntimeError) does to traffic.
+// - The current and later callbacks on a failed VM go through CHECK_FAIL (proxy-wasm-cpp-host src/context.cc):
+//   fail-open → Continue; fail-closed → fail the stream once (envoy context.cc failStream: HTTP 503 local reply
+//   "wasm_fail_stream" with gRPC Unavailable, network: close the connection with FlushWrite) and stop.
+// - New streams (envoy source/extensions/common/wasm/wasm.cc PluginConfig::createContext): FAIL_OPEN → the filter
+//   is not installed; FAIL_CLOSED → installed, so every stream fails as above; FAIL_RELOAD → the VM is rebuilt.
+import type { Plugin } from "./plugin.ts";
+import type { Context } from "./context.ts";
+import type { Vm } from "./vm.ts";
+
+/** CHECK_FAIL: true when the callback should continue (fail-open); otherwise fails the stream once. */
+export function continueAfterFailure(plugin: Plugin, ctx: Context): boolean {
+  if (plugin.failurePolicy === "FAIL_OPEN") return true;
+  if (!ctx.streamFailed) {
+    ctx.streamFailed = true;
+    ctx.owner?.failStream(ctx);
+  }
+  return false;
+}
+
+export type StreamCreation = "install" | "skip" | "reload";
+
+/** PluginConfig::createContext when the plugin's VM on this worker may have failed. */
+export function onStreamCreationAfterFailure(plugin: Plugin, vm: Vm): StreamCreation {
+  if (!vm.failed) return "install";
+  if (plugin.failurePolicy === "FAIL_OPEN") return "skip";
+  if (plugin.failurePolicy === "FAIL_RELOAD") return "reload";
+  return "install";
+}
