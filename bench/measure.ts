@@ -7,6 +7,13 @@ export function median(values: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** Interquartile range relative to the median, in percent: how noisy the rounds were. */
+export function iqrPercent(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const q = (f: number) => s[Math.min(s.length - 1, Math.max(0, Math.round(f * (s.length - 1))))];
+  return (100 * (q(0.75) - q(0.25))) / median(values);
+}
+
 /** Nanoseconds per call of `op` over `n` calls. */
 export function timeBatch(op: () => void, n: number): number {
   const t0 = process.hrtime.bigint();

@@ -10,7 +10,7 @@ import { cpus, totalmem, platform, arch, release } from "node:os";
 import { PluginLoadError, type Plugin } from "../emulator/index.ts";
 import { floorCallbacks, floorModule } from "./floor.ts";
 import { loadFilter, loadFloor, loadScenario, memoryPages, moduleBytes, runOperation } from "./lifecycle.ts";
-import { interleave, median, warmUp } from "./measure.ts";
+import { interleave, iqrPercent, median, warmUp } from "./measure.ts";
 import { probe } from "./probe.ts";
 import { scenarios, type Scenario } from "./scenarios.ts";
 import { checkTargets, type BenchResult, type TargetCheck } from "./targets.ts";
@@ -45,6 +45,8 @@ const log = (msg: string) => process.stderr.write(msg + "\n");
 
 export interface DetailedResult extends BenchResult {
   host_calls_breakdown: Record<string, number>;
+  /** Interquartile range of the timed rounds relative to their median (%), measured and floor. */
+  noise_pct: { measured: number; floor: number };
   start_cold_ms: number;
   ops_run: number;
   targets: TargetCheck[];
@@ -114,7 +116,8 @@ async function measure(scenario: Scenario, o: Options): Promise<DetailedResult> 
     wasm_bytes: scenario.filters.reduce((n, f) => n + moduleBytes(f.filter)!.length, 0),
     start_ms: round(startMedian, 3),
   };
-  return { ...result, host_calls_breakdown: p.breakdown, start_cold_ms: round(startCold, 3), ops_run: ops, targets: checkTargets(result) };
+  const noise = { measured: round(iqrPercent(timed.measuredNs), 1), floor: round(iqrPercent(timed.floorNs), 1) };
+  return { ...result, host_calls_breakdown: p.breakdown, noise_pct: noise, start_cold_ms: round(startCold, 3), ops_run: ops, targets: checkTargets(result) };
 }
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;

@@ -77,8 +77,8 @@ export class Context {
   grpcTrailingMetadata: HeaderMap | null = null;
   grpcReceiveBuffer: Uint8Array | null = null;
   callData: Uint8Array | null = null;
-  /** declare_property prototypes (root context's table is the one set_property consults). */
-  statePrototypes = new Map<string, { readonly: boolean; type: number; lifeSpan: number }>();
+  /** declare_property prototypes (root context's table is the one set_property consults); made on first use. */
+  statePrototypes: Map<string, { readonly: boolean; type: number; lifeSpan: number }> | null = null;
   /** proxy_on_done returned false: waiting for proxy_done. */
   pendingDone = false;
 

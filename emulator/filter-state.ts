@@ -79,7 +79,8 @@ export class FilterState {
   readonly parent: FilterState | null;
   /** The longest life span stored here (FilterChain/Request for a stream, Connection for a connection). */
   readonly lifeSpan: number;
-  private readonly objects = new Map<string, FilterStateObject>();
+  /** Made on first write: most streams never store anything. */
+  private objects: Map<string, FilterStateObject> | null = null;
 
   constructor(lifeSpan: number, parent: FilterState | null = null) {
     this.lifeSpan = lifeSpan;
@@ -88,7 +89,7 @@ export class FilterState {
 
   /** Look up an object, walking parents. */
   get(key: string): FilterStateObject | undefined {
-    const own = this.objects.get(key);
+    const own = this.objects?.get(key);
     if (own) return own;
     return this.parent?.get(key);
   }
@@ -106,7 +107,7 @@ export class FilterState {
 
   /** All keys visible from here (own first, then parents). */
   keys(): string[] {
-    const out = [...this.objects.keys()];
+    const out = this.objects ? [...this.objects.keys()] : [];
     if (this.parent) for (const k of this.parent.keys()) if (!out.includes(k)) out.push(k);
     return out;
   }
@@ -114,7 +115,7 @@ export class FilterState {
   /** Store (or delegate to the parent when the life span is longer than this level's). */
   put(key: string, obj: FilterStateObject): void {
     if (obj.lifeSpan > this.lifeSpan && this.parent) { this.parent.put(key, obj); return; }
-    this.objects.set(key, obj);
+    (this.objects ??= new Map()).set(key, obj);
   }
 
   /** Test helper: set a plain string/bytes object (like Envoy's set_filter_state filter with envoy.string). */

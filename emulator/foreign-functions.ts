@@ -101,8 +101,9 @@ export function builtinForeignFunctions(): Map<string, ForeignFunction> {
     }
     // Stored in the calling context's table (Context::declareProperty); set_property reads the root's.
     const ctx = call.context as Context;
-    if (ctx.statePrototypes.has(name)) return { status: WasmResult.BadArgument };
-    ctx.statePrototypes.set(name, { readonly, type, lifeSpan: toLifeSpan(span) });
+    const prototypes = (ctx.statePrototypes ??= new Map());
+    if (prototypes.has(name)) return { status: WasmResult.BadArgument };
+    prototypes.set(name, { readonly, type, lifeSpan: toLifeSpan(span) });
     return { status: WasmResult.Ok };
   });
 

@@ -2,12 +2,38 @@
 // (envoy source/common/http/header_map_impl.h HeaderList::insert), duplicates allowed.
 import type { HeaderList } from "./index.ts";
 
+/** Lower-case a header name; most names already are, so avoid allocating a new string for them. */
+function lower(key: string): string {
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c > 127) return key.toLowerCase();
+  }
+  return key;
+}
+
 export class HeaderMap {
   keys: string[] = [];
   values: string[] = [];
 
   constructor(init?: ReadonlyArray<readonly [string, string]>) {
-    if (init) for (let i = 0; i < init.length; i++) this.add(init[i][0], init[i][1]);
+    if (!init) return;
+    const n = init.length;
+    const keys = new Array<string>(n);
+    const values = new Array<string>(n);
+    let regularSeen = false, ordered = true;
+    for (let i = 0; i < n; i++) {
+      const k = lower(init[i][0]);
+      if (k.charCodeAt(0) !== 58) regularSeen = true;
+      else if (regularSeen) ordered = false;
+      keys[i] = k;
+      values[i] = init[i][1];
+    }
+    if (ordered) {
+      this.keys = keys;
+      this.values = values;
+    } else {
+      for (let i = 0; i < n; i++) this.add(keys[i], values[i]);
+    }
   }
 
   get size(): number { return this.keys.length; }
@@ -20,25 +46,31 @@ export class HeaderMap {
   }
 
   get(key: string): string | undefined {
-    const k = key.toLowerCase();
+    const k = lower(key);
     const i = this.keys.indexOf(k);
     return i < 0 ? undefined : this.values[i];
   }
 
   getAll(key: string): string[] {
-    const k = key.toLowerCase();
+    const k = lower(key);
     const out: string[] = [];
     for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === k) out.push(this.values[i]);
     return out;
   }
 
   add(key: string, value: string): void {
-    const k = key.toLowerCase();
+    const k = lower(key);
     if (k.charCodeAt(0) === 58 /* ':' */) {
       let at = 0;
-      while (at < this.keys.length && this.keys[at].charCodeAt(0) === 58) at++;
-      this.keys.splice(at, 0, k);
-      this.values.splice(at, 0, value);
+      const n = this.keys.length;
+      while (at < n && this.keys[at].charCodeAt(0) === 58) at++;
+      if (at === n) {
+        this.keys.push(k);
+        this.values.push(value);
+      } else {
+        this.keys.splice(at, 0, k);
+        this.values.splice(at, 0, value);
+      }
     } else {
       this.keys.push(k);
       this.values.push(value);
@@ -46,7 +78,7 @@ export class HeaderMap {
   }
 
   remove(key: string): void {
-    const k = key.toLowerCase();
+    const k = lower(key);
     for (let i = this.keys.length - 1; i >= 0; i--) {
       if (this.keys[i] === k) { this.keys.splice(i, 1); this.values.splice(i, 1); }
     }

@@ -8,8 +8,7 @@ import type {
   CapturedLog, ForeignFunction, GrpcCallRequest, GrpcCallResponder, HostOptions, HttpCallRequest,
   HttpCallResponder, HttpCallResponse, GrpcCallResponse, HttpStreamOptions, PluginOptions, TcpConnectionOptions, TrapRecord,
 } from "./index.ts";
-import { type Vm, BASE_VM, CANARY_VM, errorMessage } from "./vm.ts";
-import { compileModule, VmLoadError, type CompiledModule } from "./compiled-module.ts";
+import { type Vm, errorMessage } from "./vm.ts";
 import { VmSet } from "./vm-set.ts";
 import { Plugin, PluginLoadError, type PluginInstance } from "./plugin.ts";
 import { onStreamCreationAfterFailure } from "./failure.ts";
@@ -29,10 +28,6 @@ import { WasmResult } from "./constants.ts";
 import { StatsStore, renderPrometheus, WASM_CUSTOM_STAT_NAMESPACE, type HistogramStatistics } from "./stats/index.ts";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-/** Rejection texts of the canary (base) and of a worker (thread-local) start (src/wasm.cc). */
-const CANARY_FAILURES = { start: "Failed to start base Wasm", configure: "Failed to configure base Wasm plugin" };
-const WORKER_FAILURES = { start: "Failed to start thread-local Wasm", configure: "Failed to configure thread-local Wasm plugin" };
 
 export class Host {
   readonly options: HostOptions;
@@ -107,125 +102,19 @@ export class Host {
 
     let set = this.vmSets.get(key);
     const freshSet = !set;
-    if (!set) {
-      let compiled: CompiledModule;
-      try {
-        compiled = compileModule(bytes);
-      } catch (err) {
-        throw this.loadFailure(err, name);
-      }
-      set = new VmSet(this, key, vmId, compiled, vmConfig, options.environment ?? {}, this.workerCount);
-      if (this.modelsCanary) {
-        // createWasm: the base VM is loaded and initialised on the main thread.
-        try { set.base = set.newVm(BASE_VM); } catch (err) { throw this.loadFailure(err, name); }
-      }
-    }
+    set ??= VmSet.create(this, key, vmId, bytes, vmConfig, options.environment ?? {}, name);
     const plugin = new Plugin(options, set, configuration, this.hostCalls !== null);
     if (this.modelsCanary) {
-      this.runCanary(set, plugin);
+      set.runCanary(plugin);
       if (freshSet) this.vmSets.set(key, set);
-      for (let w = 0; w < this.workerCount; w++) plugin.instances[w] = this.startOnWorker(set, plugin, w);
+      for (let w = 0; w < this.workerCount; w++) plugin.instances[w] = set.startOnWorker(plugin, w);
     } else {
-      plugin.instances[0] = this.startOnSingleVm(set, plugin);
+      plugin.instances[0] = set.startOnSingleVm(plugin);
       if (freshSet) this.vmSets.set(key, set);
     }
     this.plugins.push(plugin);
     this.dispatch();
     return plugin;
-  }
-
-  private loadFailure(err: unknown, pluginName: string): PluginLoadError {
-    const reason = err instanceof VmLoadError ? err.message : errorMessage(err);
-    this.logSink.hostLog("error", `Wasm VM failed ${reason}`);
-    return new PluginLoadError(reason, pluginName);
-  }
-
-  /** Without `workers`: one VM per VM key, replaced when it failed. */
-  private startOnSingleVm(set: VmSet, plugin: Plugin): PluginInstance {
-    let vm = set.workers[0];
-    const fresh = !vm || vm.failed;
-    if (!vm || vm.failed) {
-      try { vm = set.newVm(0); } catch (err) { throw this.loadFailure(err, plugin.name); }
-    }
-    const root = this.startPlugin(plugin, vm, CANARY_FAILURES);
-    if (fresh) set.workers[0] = vm;
-    vm.plugins.push(plugin);
-    return { vm, root };
-  }
-
-  /** WasmHandleBase::canary: start + configure the plugin on a throw-away clone; cached per plugin key. */
-  private runCanary(set: VmSet, plugin: Plugin): void {
-    const cached = set.canaryResults.get(plugin.key);
-    if (cached !== undefined) {
-      if (cached !== null) throw new PluginLoadError(cached, plugin.name);
-      return;
-    }
-    let canary: Vm;
-    try { canary = set.newVm(CANARY_VM); } catch (err) { throw this.loadFailure(err, plugin.name); }
-    try {
-      this.startPlugin(plugin, canary, CANARY_FAILURES);
-      set.canaryResults.set(plugin.key, null);
-    } catch (err) {
-      set.canaryResults.set(plugin.key, (err as Error).message);
-      throw err;
-    } finally {
-      canary.kill();
-    }
-  }
-
-  /**
-   * getOrCreateThreadLocalPlugin: the worker's VM for this key (a new clone if none or it failed), then
-   * start + configure. A failure leaves the plugin absent on that worker (null) and is logged.
-   */
-  private startOnWorker(set: VmSet, plugin: Plugin, worker: number): PluginInstance | null {
-    let vm = set.workers[worker];
-    if (!vm || vm.failed) {
-      try {
-        vm = set.newVm(worker);
-      } catch (err) {
-        this.logSink.hostLog("error", `Wasm VM failed Failed to initialize Wasm code: ${errorMessage(err)}`);
-        return null;
-      }
-      set.workers[worker] = vm;
-    }
-    try {
-      const root = this.startPlugin(plugin, vm, WORKER_FAILURES);
-      vm.plugins.push(plugin);
-      return { vm, root };
-    } catch {
-      return null;
-    }
-  }
-
-  /** Root context creation, on_vm_start, on_configure (cpp-host ContextBase::onStart/onConfigure). */
-  private startPlugin(plugin: Plugin, vm: Vm, failures: { start: string; configure: string }): Context {
-    const root = vm.newContext(0, plugin, null);
-    const fail = (reason: string): never => {
-      vm.contexts.delete(root.id);
-      this.clock.removeAll(root);
-      this.logSink.hostLog("error", `Wasm VM failed ${reason}`);
-      throw new PluginLoadError(reason, plugin.name);
-    };
-    if (vm.onContextCreate) {
-      root.configuring = true;
-      vm.invoke(root, "proxy_on_context_create", vm.onContextCreate, root.id, 0);
-      root.configuring = false;
-    }
-    root.createdInVm = true;
-    let ok = 1;
-    if (!vm.failed && vm.onVmStart) ok = vm.invoke(root, "proxy_on_vm_start", vm.onVmStart, root.id, vm.vmConfig.length);
-    vm.afterCall();
-    if (vm.failed) fail(vm.failMessage);
-    if (!ok) fail(failures.start);
-    if (vm.onConfigure) {
-      root.configuring = true;
-      ok = vm.invoke(root, "proxy_on_configure", vm.onConfigure, root.id, plugin.configuration.length);
-      root.configuring = false;
-      vm.afterCall();
-      if (vm.failed) fail(vm.failMessage);
-      if (!ok) fail(failures.configure);
-    }
-    return root;
   }
 
   /** The worker a new stream or connection runs on: the requested one, else round-robin. */
@@ -262,14 +151,10 @@ export class Host {
     if (!set || worker < 0) return;
     for (const p of failed.plugins) {
       if (p.instances[worker]?.vm !== failed) continue;
-      const inst = this.modelsCanary ? this.startOnWorker(set, p, worker) : this.restartOnSingleVm(set, p);
+      const inst = this.modelsCanary ? set.startOnWorker(p, worker) : set.restartOnSingleVm(p);
       if (inst) p.instances[worker] = inst;
       else this.logSink.hostLog("error", `Wasm VM reload failed for plugin ${p.name}`);
     }
-  }
-
-  private restartOnSingleVm(set: VmSet, plugin: Plugin): PluginInstance | null {
-    try { return this.startOnSingleVm(set, plugin); } catch { return null; }
   }
 
   /** Tear down a plugin's root contexts: on_done; true → on_delete, false → wait for proxy_done. */

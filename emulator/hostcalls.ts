@@ -155,7 +155,7 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
       if (key === null || !value) return InvalidMemoryAccess;
       const ctx = ctxOf();
       if (!ctx.owner) return NotFound; // no stream info in a root context
-      return ctx.owner.filterState.setCel(key, value, ctx.root.statePrototypes.get(key)) ? Ok : BadArgument;
+      return ctx.owner.filterState.setCel(key, value, ctx.root.statePrototypes?.get(key)) ? Ok : BadArgument;
     },
 
     // ---- header maps ----

@@ -23,16 +23,33 @@ import { mapHeadersStatus, mapDataStatus, mapTrailersStatus } from "./status-map
 import { buildLocalReply } from "./local-reply.ts";
 import { continueAfterFailure } from "./failure.ts";
 import { toBytes, bytesToString } from "./memory.ts";
+import { msToNanos } from "./timers.ts";
 
 const FAIL_STREAM_DETAILS = "wasm_fail_stream";
 
 const EMPTY = new Uint8Array(0);
+const NO_LAYERS: Props[] = [];
 
 class Forwarded implements ForwardedMessage {
-  headers: HeaderList | null = null;
+  /** The header map as it left the chain; listed on first read (it no longer changes once forwarded). */
+  private forwardedMap: HeaderMap | null = null;
+  private headerList: HeaderList | null = null;
   body: Uint8Array = EMPTY;
   trailers: HeaderList | null = null;
   endStream = false;
+  get headerMap(): HeaderMap | null { return this.forwardedMap; }
+  forwardHeaders(map: HeaderMap): void {
+    this.forwardedMap = map;
+    this.headerList = null;
+  }
+  get headers(): HeaderList | null {
+    if (this.headerList === null && this.forwardedMap !== null) this.headerList = this.forwardedMap.toList();
+    return this.headerList;
+  }
+  set headers(list: HeaderList | null) {
+    this.headerList = list;
+    this.forwardedMap = list === null ? null : new HeaderMap(list);
+  }
   get bodyText(): string { return bytesToString(this.body); }
   append(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
@@ -49,7 +66,20 @@ interface Slot {
   active: boolean;
 }
 
-/** One direction (decode or encode) of the filter chain. */
+/** What a filter position holds back in one direction: body bytes, whether it saw them, end of stream. */
+class Held {
+  readonly body = new BodyBuffer();
+  /** The filter was called with (and stopped on) the held bytes. */
+  seen = false;
+  eos = false;
+  /** The filter's body callback returned a stop status. */
+  stopped = false;
+}
+
+/**
+ * One direction (decode or encode) of the filter chain. Positions count in iteration order: decode visits
+ * slots 0..n-1, encode n-1..0 (encoder filters are prepended).
+ */
 class Direction {
   readonly n: number;
   headers: HeaderMap | null = null;
@@ -57,10 +87,8 @@ class Direction {
   /** Position (in iteration order) where headers are held; n once they passed every filter; -1 before. */
   headersPos = -1;
   stopAll = false;
-  readonly held: BodyBuffer[];
-  readonly heldSeen: boolean[];
-  readonly heldEos: boolean[];
-  readonly bodyStopped: boolean[];
+  /** Per position, created when a body first reaches it. */
+  private readonly heldAt: Array<Held | undefined>;
   trailers: HeaderMap | null = null;
   trailersPos = -1;
   trailersSeen = false;
@@ -71,12 +99,20 @@ class Direction {
   addedTrailersAt = -1;
   bytes = 0;
 
-  constructor(readonly stream: HttpStream, readonly response: boolean, readonly order: number[], readonly sink: Forwarded) {
-    this.n = order.length;
-    this.held = order.map(() => new BodyBuffer());
-    this.heldSeen = order.map(() => false);
-    this.heldEos = order.map(() => false);
-    this.bodyStopped = order.map(() => false);
+  constructor(readonly stream: HttpStream, readonly response: boolean, n: number, readonly sink: Forwarded) {
+    this.n = n;
+    this.heldAt = new Array<Held | undefined>(n);
+  }
+
+  /** The slot index at a position. */
+  slotAt(p: number): number { return this.response ? this.n - 1 - p : p; }
+  /** The position of a slot index (the same mapping: it is its own inverse). */
+  positionOf(slot: number): number { return this.slotAt(slot); }
+
+  private held(p: number): Held { return (this.heldAt[p] ??= new Held()); }
+  private holds(p: number): boolean {
+    const h = this.heldAt[p];
+    return h !== undefined && (h.stopped || h.body.length > 0);
   }
 
   get started(): boolean { return this.headersPos !== -1; }
@@ -99,7 +135,7 @@ class Direction {
       return;
     }
     this.headersPos = this.n;
-    this.sink.headers = this.headers!.toList();
+    this.sink.forwardHeaders(this.headers!);
     if (this.headersEos) this.sink.endStream = true;
     this.stream.onSinkHeaders(this);
   }
@@ -116,24 +152,26 @@ class Direction {
     for (let p = from; p < this.n; p++) {
       if (this.halted) return;
       if (this.headersHeldAt(p) && this.stopAll) {
-        this.held[p].append(chunk);
-        this.heldEos[p] = eos;
-        this.heldSeen[p] = false;
+        const h = this.held(p);
+        h.body.append(chunk);
+        h.eos = eos;
+        h.seen = false;
         if (trailersFrom >= 0) this.runTrailers(trailersFrom);
         return;
       }
-      this.held[p].append(chunk);
-      const st = this.stream.callData(this, p, this.held[p], eos);
+      const h = this.held(p);
+      h.body.append(chunk);
+      const st = this.stream.callData(this, p, h.body, eos);
       if (this.halted) return;
       if (st === DataStatus.Continue) {
         if (this.headersHeldAt(p)) {
           this.runHeaders(p + 1);
           if (this.halted) return;
         }
-        chunk = this.held[p].drainAll();
-        this.heldSeen[p] = false;
-        this.heldEos[p] = false;
-        this.bodyStopped[p] = false;
+        chunk = h.body.drainAll();
+        h.seen = false;
+        h.eos = false;
+        h.stopped = false;
         if (this.addedTrailersAt === p) {
           this.addedTrailersAt = -1;
           eos = false;
@@ -142,14 +180,14 @@ class Direction {
         continue;
       }
       if (st === DataStatus.StopIterationNoBuffer) {
-        this.held[p].drainAll();
-        this.heldEos[p] = eos;
-        this.bodyStopped[p] = false;
+        h.body.drainAll();
+        h.eos = eos;
+        h.stopped = false;
         return;
       }
-      this.bodyStopped[p] = true;
-      this.heldSeen[p] = true;
-      this.heldEos[p] = eos;
+      h.stopped = true;
+      h.seen = true;
+      h.eos = eos;
       return;
     }
     this.sink.append(chunk);
@@ -179,10 +217,10 @@ class Direction {
           this.runHeaders(p + 1);
           if (this.halted) return;
         }
-        if (this.bodyStopped[p] || this.held[p].length) {
-          this.bodyStopped[p] = false;
-          const c = this.held[p].drainAll();
-          this.runData(p + 1, c, false);
+        if (this.holds(p)) {
+          const h = this.held(p);
+          h.stopped = false;
+          this.runData(p + 1, h.body.drainAll(), false);
           if (this.halted) return;
         }
         continue;
@@ -203,12 +241,13 @@ class Direction {
     if (this.headersHeldAt(p)) {
       this.runHeaders(p + 1);
       if (this.halted) return;
-      if (this.held[p].length || this.heldEos[p]) {
-        const c = this.held[p].drainAll();
-        const e = this.heldEos[p];
-        this.heldEos[p] = false;
-        if (!this.heldSeen[p]) this.runData(p, c, e);
-        else { this.bodyStopped[p] = false; this.runData(p + 1, c, e); }
+      const h = this.heldAt[p];
+      if (h && (h.body.length || h.eos)) {
+        const c = h.body.drainAll();
+        const e = h.eos;
+        h.eos = false;
+        if (!h.seen) this.runData(p, c, e);
+        else { h.stopped = false; this.runData(p + 1, c, e); }
         if (this.halted) return;
       }
       if (this.trailersPos === p) {
@@ -217,12 +256,13 @@ class Direction {
       }
       return;
     }
-    if (this.bodyStopped[p]) {
-      this.bodyStopped[p] = false;
-      this.heldSeen[p] = false;
-      const c = this.held[p].drainAll();
-      const e = this.heldEos[p];
-      this.heldEos[p] = false;
+    const h = this.heldAt[p];
+    if (h && h.stopped) {
+      h.stopped = false;
+      h.seen = false;
+      const c = h.body.drainAll();
+      const e = h.eos;
+      h.eos = false;
       this.runData(p + 1, c, e);
       if (this.halted) return;
       if (this.trailersPos === p) { this.trailersPos = -1; this.runTrailers(p + 1); }
@@ -241,7 +281,7 @@ export class HttpStream implements StreamOwner, PropertySource {
   readonly connectionId: number;
   /** The worker thread the stream runs on. */
   readonly worker: number;
-  readonly startTimeNs: bigint;
+  private readonly startMs: number;
   readonly upstreamRequest = new Forwarded();
   readonly downstreamResponse = new Forwarded();
   localResponse: LocalResponse | null = null;
@@ -254,18 +294,22 @@ export class HttpStream implements StreamOwner, PropertySource {
   private responseHeaders: HeaderMap | null = null;
   private responseTrailers: HeaderMap | null = null;
   private codeDetails: string | null = null;
-  private completedAtNs: bigint | null = null;
+  private completedAtMs = -1;
   private finished = false;
 
   constructor(host: Host, options: HttpStreamOptions, connectionId: number) {
     this.host = host;
     this.connectionId = connectionId;
-    this.startTimeNs = host.clock.nowNanos();
-    this.layers = [options.properties ?? {}, options.connection ?? {}];
+    this.startMs = host.clock.nowMs;
+    const { properties, connection } = options;
+    this.layers = properties && connection ? [properties, connection] : properties ? [properties] : connection ? [connection] : NO_LAYERS;
+    // The stream's filter state has the connection's as ancestor (HCM ActiveStream passes
+    // connection().streamInfo().filterState() with LifeSpan::Connection to its FilterManager:
+    // source/common/http/conn_manager_impl.cc; parent chain: source/common/stream_info/filter_state_impl.cc).
     const parent = options.connectionFilterState ?? new FilterState(LifeSpan.Connection);
     this.filterState = new FilterState(LifeSpan.Request, parent);
-    if (options.connection || options.properties) {
-      for (const [k, v] of Object.entries({ ...(options.connection ?? {}), ...(options.properties ?? {}) })) {
+    if (connection || properties) {
+      for (const [k, v] of Object.entries({ ...connection, ...properties })) {
         if (k.startsWith("filter_state.") && v !== null && (typeof v === "string" || v instanceof Uint8Array)) {
           // filter_state.* props are exposed as real filter-state objects.
           if (!this.filterState.has(k.slice(13))) parent.set(k.slice(13), v);
@@ -282,10 +326,8 @@ export class HttpStream implements StreamOwner, PropertySource {
       ctx.position = this.slots.length;
       this.slots.push({ plugin, ctx, active: true });
     }
-    const n = this.slots.length;
-    const fwd = this.slots.map((_, i) => i);
-    this.decode = new Direction(this, false, fwd, this.upstreamRequest);
-    this.encode = new Direction(this, true, fwd.slice().reverse(), this.downstreamResponse);
+    this.decode = new Direction(this, false, this.slots.length, this.upstreamRequest);
+    this.encode = new Direction(this, true, this.slots.length, this.downstreamResponse);
   }
 
   get props(): PropertySource { return this; }
@@ -340,11 +382,16 @@ export class HttpStream implements StreamOwner, PropertySource {
     return this;
   }
 
-  /** End of the stream: on_log for each filter, then on_done + on_delete for each. */
+  /**
+   * End of the stream: on_log for each filter, then on_done + on_delete for each. Envoy's
+   * ConnectionManagerImpl::doDeferredStreamDestroy runs filter_manager_.log() (the Wasm filter is also an access
+   * log handler: Context::log → proxy_on_log) before destroyFilters() (Context::onDestroy → proxy_on_done,
+   * proxy_on_delete) (source/common/http/conn_manager_impl.cc; source/extensions/common/wasm/context.cc).
+   */
   complete(): this {
     if (this.finished) return this;
     this.finished = true;
-    this.completedAtNs = this.host.clock.nowNanos();
+    this.completedAtMs = this.host.clock.nowMs;
     for (const slot of this.slots) this.logFilter(slot);
     for (const slot of this.slots) this.destroyFilter(slot);
     this.host.dispatch();
@@ -359,14 +406,15 @@ export class HttpStream implements StreamOwner, PropertySource {
 
   // ---- PropertySource ----
   responseCode(): number {
-    const s = this.responseHeaders?.get(":status") ?? (this.downstreamResponse.headers ? new HeaderMap(this.downstreamResponse.headers).get(":status") : undefined);
+    const s = this.responseHeaders?.get(":status") ?? this.downstreamResponse.headerMap?.get(":status");
     return s ? Number(s) : 0;
   }
   responseCodeDetails(): string | null { return this.codeDetails ?? (this.responseHeaders ? "via_upstream" : null); }
   requestBytesReceived(): number { return this.decode.bytes; }
   responseBytesSent(): number { return this.downstreamResponse.body.length; }
-  completed(): boolean { return this.completedAtNs !== null; }
-  durationNs(): bigint { return (this.completedAtNs ?? this.host.clock.nowNanos()) - this.startTimeNs; }
+  completed(): boolean { return this.completedAtMs >= 0; }
+  startTimeNs(): bigint { return msToNanos(this.startMs); }
+  durationNs(): bigint { return msToNanos(this.completed() ? this.completedAtMs : this.host.clock.nowMs) - this.startTimeNs(); }
 
   // ---- callbacks from the directions ----
 
@@ -390,7 +438,7 @@ export class HttpStream implements StreamOwner, PropertySource {
   }
 
   callHeaders(dir: Direction, p: number): number {
-    const slot = this.slots[dir.order[p]];
+    const slot = this.slots[dir.slotAt(p)];
     const ctx = slot.ctx;
     const vm = slot.ctx.vm;
     const map = dir.headers!;
@@ -419,7 +467,7 @@ export class HttpStream implements StreamOwner, PropertySource {
   }
 
   callData(dir: Direction, p: number, buffer: BodyBuffer, eos: boolean): number {
-    const slot = this.slots[dir.order[p]];
+    const slot = this.slots[dir.slotAt(p)];
     const ctx = slot.ctx;
     const vm = slot.ctx.vm;
     if (!ctx.createdInVm) return DataStatus.Continue;
@@ -446,7 +494,7 @@ export class HttpStream implements StreamOwner, PropertySource {
   }
 
   callTrailers(dir: Direction, p: number): number {
-    const slot = this.slots[dir.order[p]];
+    const slot = this.slots[dir.slotAt(p)];
     const ctx = slot.ctx;
     const vm = slot.ctx.vm;
     const map = dir.trailers!;
@@ -475,8 +523,7 @@ export class HttpStream implements StreamOwner, PropertySource {
 
   continueStream(ctx: Context, streamType: number): void {
     const dir = streamType === StreamType.Request ? this.decode : this.encode;
-    const p = dir.order.indexOf(ctx.position);
-    if (p >= 0) dir.continueAt(p);
+    dir.continueAt(dir.positionOf(ctx.position));
   }
 
   closeStream(ctx: Context, _streamType: number): void {
@@ -512,12 +559,12 @@ export class HttpStream implements StreamOwner, PropertySource {
       const bodyEmpty = built.body.length === 0;
       this.encode.pushHeaders(built.headers, bodyEmpty);
       if (!bodyEmpty && !this.encode.halted) this.encode.pushData(built.body, true);
-    } else if (this.downstreamResponse.headers === null) {
+    } else if (this.downstreamResponse.headerMap === null) {
       // sendDirectLocalReply: response started but nothing sent downstream yet — bypass the filters.
       this.localResponse = record;
       this.encode.halted = true;
       this.responseHeaders = built.headers;
-      this.downstreamResponse.headers = built.headers.toList();
+      this.downstreamResponse.forwardHeaders(built.headers);
       this.downstreamResponse.body = built.body;
       this.downstreamResponse.trailers = null;
       this.downstreamResponse.endStream = true;
@@ -538,7 +585,7 @@ export class HttpStream implements StreamOwner, PropertySource {
     const map = new HeaderMap();
     dir.trailers = map;
     dir.hasTrailers = true;
-    dir.addedTrailersAt = dir.order.indexOf(ctx.position);
+    dir.addedTrailersAt = dir.positionOf(ctx.position);
     if (response) this.responseTrailers = map;
     return map;
   }

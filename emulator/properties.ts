@@ -16,7 +16,8 @@ export interface PropertySource {
   /** Overrides, most specific first (stream props, then connection props). */
   readonly layers: Props[];
   readonly connectionId: number;
-  readonly startTimeNs: bigint;
+  /** Stream/connection start on the virtual wall clock, ns since the epoch. */
+  startTimeNs(): bigint;
   /** Response code once response headers entered the encoder chain, else 0. */
   responseCode(): number;
   responseCodeDetails(): string | null;
@@ -163,14 +164,18 @@ function requestProperty(ctx: Context, props: PropertySource, segments: string[]
   const h = requestHeadersOf(ctx);
   if (segments.length === 1) return NOT_FOUND;
   switch (field) {
-    case "time": return segments.length === 2 ? ok(int64(props.startTimeNs)) : NOT_FOUND;
+    case "time": return segments.length === 2 ? ok(int64(props.startTimeNs())) : NOT_FOUND;
     case "protocol": return ok(stringToBytes("HTTP/1.1"));
     case "duration": return props.completed() ? ok(int64(props.durationNs())) : NOT_FOUND;
+    // Body bytes received + request header bytes; trailers are not counted (unlike response.total_size)
+    // (envoy source/extensions/filters/common/expr/context.cc RequestWrapper TotalSize).
     case "total_size": return ok(int64(props.requestBytesReceived() + (h ? h.byteSize() : 0)));
     case "size": {
+      // content-length when present (an unparsable one → no value, NotFound), else bytes received
+      // (context.cc RequestWrapper Size).
       const cl = h?.get("content-length");
-      if (cl !== undefined && /^[0-9]+$/.test(cl)) return ok(int64(BigInt(cl)));
-      return ok(int64(props.requestBytesReceived()));
+      if (cl === undefined) return ok(int64(props.requestBytesReceived()));
+      return /^[0-9]+$/.test(cl) ? ok(int64(BigInt(cl))) : NOT_FOUND;
     }
   }
   if (!h) return NOT_FOUND; // headers not accessible in this callback

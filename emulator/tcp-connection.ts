@@ -18,6 +18,10 @@ import type { PropertySource } from "./properties.ts";
 import { PeerType, StreamType } from "./constants.ts";
 import { toBytes, bytesToString } from "./memory.ts";
 import { continueAfterFailure } from "./failure.ts";
+import { msToNanos } from "./timers.ts";
+
+const EMPTY = new Uint8Array(0);
+const NO_LAYERS: Props[] = [];
 
 interface Slot { plugin: Plugin; ctx: Context; initialized: boolean }
 
@@ -30,10 +34,10 @@ export class TcpConnection implements StreamOwner, PropertySource {
   readonly connectionId: number;
   /** The worker thread the connection runs on. */
   readonly worker: number;
-  readonly startTimeNs: bigint;
+  private readonly startMs: number;
   /** Bytes forwarded to the upstream (by the terminal tcp_proxy) and to the downstream client. */
-  toUpstream: Uint8Array = new Uint8Array(0);
-  toDownstream: Uint8Array = new Uint8Array(0);
+  toUpstream: Uint8Array = EMPTY;
+  toDownstream: Uint8Array = EMPTY;
   /** The upstream half-closed (end_stream forwarded upstream) / downstream got end_stream. */
   upstreamEndStream = false;
   downstreamEndStream = false;
@@ -43,17 +47,20 @@ export class TcpConnection implements StreamOwner, PropertySource {
   upstreamConnected = false;
   private readBuffer = new BodyBuffer();
   private readEos = false;
-  private readonly writeOrder: number[];
   private opened = false;
 
   constructor(host: Host, options: TcpConnectionOptions, connectionId: number) {
     this.host = host;
     this.connectionId = connectionId;
-    this.startTimeNs = host.clock.nowNanos();
-    this.layers = [options.properties ?? {}];
-    for (const [k, v] of Object.entries(options.properties ?? {})) {
-      if (k.startsWith("filter_state.") && v !== null && (typeof v === "string" || v instanceof Uint8Array)) {
-        this.filterState.set(k.slice(13), v);
+    this.startMs = host.clock.nowMs;
+    const props = options.properties;
+    this.layers = props ? [props] : NO_LAYERS;
+    if (props) {
+      for (const k in props) {
+        const v = props[k];
+        if (k.startsWith("filter_state.") && v !== null && (typeof v === "string" || v instanceof Uint8Array)) {
+          this.filterState.set(k.slice(13), v);
+        }
       }
     }
     this.worker = host.assignWorker(options.worker);
@@ -66,7 +73,6 @@ export class TcpConnection implements StreamOwner, PropertySource {
       ctx.position = this.slots.length;
       this.slots.push({ plugin, ctx, initialized: false });
     }
-    this.writeOrder = this.slots.map((_, i) => i).reverse();
   }
 
   get props(): PropertySource { return this; }
@@ -100,8 +106,9 @@ export class TcpConnection implements StreamOwner, PropertySource {
   upstreamData(data: Uint8Array | string, endOfStream = false): this {
     if (!this.opened) this.open();
     if (this.closed) return this;
-    const buf = new BodyBuffer(toBytes(data).slice());
-    for (const i of this.writeOrder) {
+    const buf = new BodyBuffer();
+    buf.append(toBytes(data));
+    for (let i = this.slots.length - 1; i >= 0; i--) { // write filters run in reverse order
       const slot = this.slots[i];
       const ctx = slot.ctx;
       const vm = slot.ctx.vm;
@@ -217,7 +224,8 @@ export class TcpConnection implements StreamOwner, PropertySource {
   requestBytesReceived(): number { return 0; }
   responseBytesSent(): number { return 0; }
   completed(): boolean { return this.closed !== null; }
-  durationNs(): bigint { return this.host.clock.nowNanos() - this.startTimeNs; }
+  startTimeNs(): bigint { return msToNanos(this.startMs); }
+  durationNs(): bigint { return this.host.clock.nowNanos() - this.startTimeNs(); }
 
   // ---- close / teardown ----
 
@@ -268,9 +276,10 @@ export class TcpConnection implements StreamOwner, PropertySource {
   }
 }
 
+/** a + b; `b` is owned by the caller's buffer and handed over, so it is not copied when `a` is empty. */
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (b.length === 0) return a;
-  if (a.length === 0) return b.slice();
+  if (a.length === 0) return b;
   const out = new Uint8Array(a.length + b.length);
   out.set(a); out.set(b, a.length);
   return out;

@@ -4,6 +4,9 @@ import type { Context } from "./context.ts";
 
 interface Timer { ctx: Context; periodMs: number; dueMs: number }
 
+/** Milliseconds (virtual clock values) → integer nanoseconds. */
+export function msToNanos(ms: number): bigint { return BigInt(Math.round(ms)) * 1_000_000n; }
+
 export class VirtualClock {
   /** Wall clock, ms since the epoch (proxy_get_current_time_nanoseconds uses the real-time clock). */
   nowMs: number;
@@ -13,7 +16,7 @@ export class VirtualClock {
 
   constructor(startMs: number) { this.nowMs = startMs; }
 
-  nowNanos(): bigint { return BigInt(Math.round(this.nowMs)) * 1_000_000n; }
+  nowNanos(): bigint { return msToNanos(this.nowMs); }
   monotonicNanos(): bigint { return BigInt(Math.round(this.monotonicMs)) * 1_000_000n; }
 
   setTickPeriod(root: Context, periodMs: number): void {

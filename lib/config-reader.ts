@@ -41,10 +41,11 @@ function typeError(expected: string, got: JsonValue): string {
   return "expected " + expected + ", got " + got.kindName();
 }
 
-/** Reader over one JSON object at `path`. Tracks which members were read so `finish()` can reject the rest. */
+/**
+ * Reader over one JSON object at `path`. Marks the members it reads (`JsonValue.consumed`) so `finish()` can
+ * reject the rest.
+ */
 export class ConfigReader {
-  private seen: Set<string> = new Set<string>();
-
   constructor(public node: JsonValue, public path: string, public errors: ConfigErrors) {}
 
   /**
@@ -111,14 +112,16 @@ export class ConfigReader {
 
   /** Raw member value (null when absent or JSON null); marks `key` as read. */
   value(key: string): JsonValue | null {
-    this.seen.add(key);
     const v = this.node.get(key);
-    return v === null || v.isNull() ? null : v;
+    if (v === null) return null;
+    v.consumed = true;
+    return v.isNull() ? null : v;
   }
 
   /** Marks members as known without reading them (e.g. documented but ignored fields). */
   allow(key: string): ConfigReader {
-    this.seen.add(key);
+    const v = this.node.get(key);
+    if (v !== null) v.consumed = true;
     return this;
   }
 
@@ -274,10 +277,10 @@ export class ConfigReader {
   finish(): bool {
     let clean = true;
     const keys = this.node.keys;
+    const values = this.node.items;
     for (let i = 0; i < keys.length; i++) {
-      const key = unchecked(keys[i]);
-      if (!this.seen.has(key)) {
-        this.fail(key, "unknown field");
+      if (!unchecked(values[i]).consumed) {
+        this.fail(unchecked(keys[i]), "unknown field");
         clean = false;
       }
     }

@@ -39,6 +39,8 @@ export class JsonValue {
   /** Object member names in document order. Shared and empty for other kinds: read only. */
   keys: Array<string>;
   private index: Map<string, i32> | null = null;
+  /** Set by a reader (lib/config-reader.ts) when it has read this value as an object member; starts false. */
+  consumed: bool = false;
 
   constructor(kind: JsonKind) {
     this.kind = kind;
@@ -371,6 +373,11 @@ class JsonParser {
     if (this.error === null) this.error = new JsonError(this.currentPath(), message, this.pos);
   }
 
+  /** Fails with "expected <what>", saying so when the input simply ended. */
+  failExpected(what: string): void {
+    this.fail((this.peek() < 0 ? "unexpected end of input, expected " : "expected ") + what);
+  }
+
   private peek(): i32 {
     return this.text.charCodeAt(this.pos); // -1 past the end
   }
@@ -398,7 +405,7 @@ class JsonParser {
     else if (this.matchWord("true")) v = JsonValue.newBool(true);
     else if (this.matchWord("false")) v = JsonValue.newBool(false);
     else if (this.matchWord("null")) v = JsonValue.newNull();
-    else if (c < 0) this.fail("unexpected end of input, expected a value");
+    else if (c < 0) this.failExpected("a value");
     else this.fail("unexpected character " + describeChar(c) + ", expected a value");
     if (v !== null) v.offset = start;
     return this.error === null ? v : null;
@@ -438,7 +445,7 @@ class JsonParser {
       }
       this.skipWhitespace();
       if (this.peek() != 0x22) {
-        this.fail(this.peek() < 0 ? "unexpected end of input, expected a member name" : "expected a member name string");
+        this.failExpected("a member name string");
         break;
       }
       const key = this.parseString();
@@ -470,7 +477,7 @@ class JsonParser {
         this.pos++;
         break;
       }
-      this.fail(c < 0 ? "unexpected end of input, expected ',' or '}'" : "expected ',' or '}'");
+      this.failExpected("',' or '}'");
       break;
     }
     if (this.error !== null) return null;
@@ -509,7 +516,7 @@ class JsonParser {
         this.pos++;
         break;
       }
-      this.fail(c < 0 ? "unexpected end of input, expected ',' or ']'" : "expected ',' or ']'");
+      this.failExpected("',' or ']'");
       break;
     }
     if (this.error !== null) return null;

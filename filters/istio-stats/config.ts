@@ -3,6 +3,8 @@
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { parseSpiffeId } from "../../lib/spiffe";
 import { parseDecimal } from "../../lib/strings";
+import { METRIC_NAMES } from "./series";
+import { PeerMetadata } from "../../lib/baggage";
 import { Workload } from "./workload";
 
 export enum Reporter {
@@ -12,20 +14,6 @@ export enum Reporter {
 }
 
 export const REPORTER_NAMES: Array<string> = ["source", "destination", "waypoint"];
-
-/** Metric families, by the name used in `metrics[].name` (Istio's names without the `istio_` prefix). */
-export const METRIC_NAMES: Array<string> = [
-  "requests_total",
-  "request_duration_milliseconds",
-  "request_bytes",
-  "response_bytes",
-  "request_messages_total",
-  "response_messages_total",
-  "tcp_connections_opened_total",
-  "tcp_connections_closed_total",
-  "tcp_sent_bytes_total",
-  "tcp_received_bytes_total",
-];
 
 /** Istio's native filter reports TCP bytes every 5s by default (istio/proxy istio_stats.cc). */
 export const DEFAULT_TCP_REPORTING_MS: u32 = 5000;
@@ -44,7 +32,7 @@ export class StatsConfig {
   reporterGiven: bool = false;
   reporter: Reporter = Reporter.Destination;
   /** The workload this proxy runs for; fields left empty are filled from node metadata. */
-  local: Workload = new Workload();
+  local: Workload = new PeerMetadata();
   localPrincipal: string = "";
   service: ServiceIdentity = new ServiceIdentity();
   disableHostHeaderFallback: bool = false;
@@ -52,7 +40,7 @@ export class StatsConfig {
   destinationFromFilterStateGiven: bool = false;
   destinationFromFilterState: bool = false;
   tcpReportingMs: u32 = DEFAULT_TCP_REPORTING_MS;
-  /** Indexed like METRIC_NAMES (and series.ts M_*). */
+  /** Indexed like series.ts METRIC_NAMES / M_*. */
   dropped: StaticArray<bool> = new StaticArray<bool>(10);
   downstreamPeerKey: string = "wasm.downstream_peer";
   upstreamPeerKey: string = "wasm.upstream_peer";
@@ -62,7 +50,7 @@ export class StatsConfig {
   /** Source workload baggage published by hbone-outbound (source reporter on a node-level proxy). */
   sourcePeerKey: string = "wasm.hbone_baggage";
   /** Peer metadata used when the peer filter state is absent (never a principal). */
-  peerFallback: Workload = new Workload();
+  peerFallback: Workload = new PeerMetadata();
 }
 
 /** Parses and validates the configuration; problems (with JSON paths) end up in `errors`. */
@@ -71,19 +59,16 @@ export function parseStatsConfig(text: string): StatsConfig {
   const c = new StatsConfig();
   c.errors = r.errors;
 
-  if (r.has("reporter")) {
-    c.reporterGiven = true;
-    c.reporter = <Reporter>REPORTER_NAMES.indexOf(r.optionalEnum("reporter", REPORTER_NAMES, "destination"));
-  } else {
-    r.allow("reporter");
-  }
+  const reporter = r.optionalEnum("reporter", REPORTER_NAMES, "");
+  c.reporterGiven = reporter.length > 0;
+  if (c.reporterGiven) c.reporter = <Reporter>REPORTER_NAMES.indexOf(reporter);
 
   const local = r.optionalObject("local");
   if (local !== null) {
     readWorkload(local, c.local);
     const principal = local.optionalString("principal", "", false);
     if (principal.length > 0 && parseSpiffeId(principal) === null) {
-      local.fail("principal", "must be a SPIFFE id spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>");
+      local.fail("principal", "must be a SPIFFE id spiffe://<trust-domain>/ns/<ns>/sa/<service-account>");
     } else {
       c.localPrincipal = principal;
     }
@@ -102,16 +87,14 @@ export function parseStatsConfig(text: string): StatsConfig {
   c.destinationFromFilterStateGiven = r.has("destinationFromFilterState");
   c.destinationFromFilterState = r.optionalBool("destinationFromFilterState", false);
 
-  if (r.has("tcpReportingDuration")) {
-    const text = r.optionalString("tcpReportingDuration", "", false);
-    const ms = parseDurationMs(text);
+  const duration = r.optionalString("tcpReportingDuration", "", false);
+  if (duration.length > 0) {
+    const ms = parseDurationMs(duration);
     if (ms < 0 || ms > MAX_TCP_REPORTING_MS) {
-      r.fail("tcpReportingDuration", "must be a duration such as \"5s\", \"1.5s\", \"500ms\" or \"1m\" (0 reports at close only, at most 24h)");
+      r.fail("tcpReportingDuration", "must be a duration like \"5s\", \"1.5s\", \"500ms\" or \"1m\", at most 24h");
     } else {
       c.tcpReportingMs = <u32>ms;
     }
-  } else {
-    r.allow("tcpReportingDuration");
   }
 
   const metrics = r.optionalArray("metrics", METRIC_NAMES.length * 2);
@@ -144,13 +127,13 @@ export function parseStatsConfig(text: string): StatsConfig {
 }
 
 function readWorkload(r: ConfigReader, w: Workload): void {
-  w.name = r.optionalString("workload", "", false);
+  w.workloadName = r.optionalString("workload", "", false);
   w.namespace = r.optionalString("namespace", "", false);
-  w.app = r.optionalString("app", "", false);
-  w.version = r.optionalString("version", "", false);
-  w.canonicalService = r.optionalString("canonicalService", "", false);
-  w.canonicalRevision = r.optionalString("canonicalRevision", "", false);
-  w.cluster = r.optionalString("cluster", "", false);
+  w.appName = r.optionalString("app", "", false);
+  w.appVersion = r.optionalString("version", "", false);
+  w.serviceName = r.optionalString("canonicalService", "", false);
+  w.serviceVersion = r.optionalString("canonicalRevision", "", false);
+  w.clusterName = r.optionalString("cluster", "", false);
 }
 
 /**

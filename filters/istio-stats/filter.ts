@@ -5,30 +5,9 @@
 //   "tunnel" — HTTP filter on the HBONE CONNECT terminate: istio_tcp_* per CONNECT stream
 // See README.md for the configuration, the labels and the stats_tags Envoy needs.
 export * from "../../sdk/exports";
-import { HttpContext, RootContext, TcpContext, registerRootContext } from "../../sdk";
-import { HttpStatsContext } from "./http-stream";
+import { RootContext, registerRootContext } from "../../sdk";
 import { Mode, StatsRoot } from "./root";
-import { TcpStatsContext } from "./tcp-stream";
-import { TunnelStatsContext } from "./tunnel-stream";
 
-class HttpRoot extends StatsRoot {
-  newHttpContext(contextId: u32): HttpContext | null {
-    return new HttpStatsContext(contextId, this);
-  }
-}
-
-class TcpRoot extends StatsRoot {
-  newTcpContext(contextId: u32): TcpContext | null {
-    return new TcpStatsContext(contextId, this);
-  }
-}
-
-class TunnelRoot extends StatsRoot {
-  newHttpContext(contextId: u32): HttpContext | null {
-    return new TunnelStatsContext(contextId, this);
-  }
-}
-
-registerRootContext("http", (id: u32): RootContext => new HttpRoot(id, Mode.Http));
-registerRootContext("tcp", (id: u32): RootContext => new TcpRoot(id, Mode.Tcp));
-registerRootContext("tunnel", (id: u32): RootContext => new TunnelRoot(id, Mode.Tunnel));
+registerRootContext("http", (id: u32): RootContext => new StatsRoot(id, Mode.Http));
+registerRootContext("tcp", (id: u32): RootContext => new StatsRoot(id, Mode.Tcp));
+registerRootContext("tunnel", (id: u32): RootContext => new StatsRoot(id, Mode.Tunnel));

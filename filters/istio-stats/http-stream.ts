@@ -28,6 +28,10 @@ export class HttpStatsContext extends HttpContext {
   private messages: GrpcSeries | null = null;
   private reportedRequests: i64 = 0;
   private reportedResponses: i64 = 0;
+  /** Links of the root's list of live gRPC streams (StatsRoot.grpcStreams). */
+  private live: bool = false;
+  private prevLive: HttpStatsContext | null = null;
+  nextLive: HttpStatsContext | null = null;
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
     const root = changetype<StatsRoot>(this.root);
@@ -37,7 +41,7 @@ export class HttpStatsContext extends HttpContext {
       // Long gRPC streams report message counts on the timer, which can no longer see the request headers.
       this.labels = root.peers!.current();
       this.host = serviceHost(root);
-      root.grpcStreams.add(this);
+      this.startLive(root);
     }
     return FilterHeadersStatus.Continue;
   }
@@ -70,12 +74,33 @@ export class HttpStatsContext extends HttpContext {
     if (grpc) {
       this.labels = labels;
       this.reportMessages();
-      root.grpcStreams.delete(this);
+      this.endLive(root);
     }
   }
 
   onDelete(): void {
-    changetype<StatsRoot>(this.root).grpcStreams.delete(this);
+    this.endLive(changetype<StatsRoot>(this.root));
+  }
+
+  private startLive(root: StatsRoot): void {
+    if (this.live) return;
+    this.live = true;
+    const first = root.grpcStreams;
+    this.nextLive = first;
+    if (first !== null) first.prevLive = this;
+    root.grpcStreams = this;
+  }
+
+  private endLive(root: StatsRoot): void {
+    if (!this.live) return;
+    this.live = false;
+    const prev = this.prevLive;
+    const next = this.nextLive;
+    if (prev !== null) prev.nextLive = next;
+    else root.grpcStreams = next;
+    if (next !== null) next.prevLive = prev;
+    this.prevLive = null;
+    this.nextLive = null;
   }
 
   /**

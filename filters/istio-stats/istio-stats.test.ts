@@ -250,6 +250,39 @@ describe("istio-stats HTTP (reporter=destination)", () => {
     expect(promLines(host)).toContain(line("istio_request_messages_total", peerLabels(SLEEP_TO_HTTPBIN), 5));
   });
 
+  it("keeps reporting the gRPC streams still open when others end or are reset", async () => {
+    const { host, filters } = await inboundHttp();
+    const grpcRequest: HeaderList = [[":method", "POST"], [":path", "/pkg.Echo/Stream"], [":authority", "httpbin:8000"],
+      [":scheme", "http"], ["content-type", "application/grpc"]];
+    // Three live streams from three peers (one label set each); the middle one finishes, the first is reset.
+    const peers = ["a", "b", "c"].map((name) => `k8s.namespace.name=sleep-ns,k8s.deployment.name=${name},service.name=${name}`);
+    const props: Props[] = peers.map((peer) => ({ "filter_state.wasm.downstream_peer": peer, "filter_state.envoy.filters.http.grpc_stats": "1,1" }));
+    const streams = props.map((properties) => {
+      const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties });
+      s.sendRequestHeaders(grpcRequest);
+      s.sendResponseHeaders([[":status", "200"], ["content-type", "application/grpc"]]);
+      return s;
+    });
+    const messages = (name: string) => line("istio_request_messages_total",
+      peerLabels({ ...SLEEP_TO_HTTPBIN, source_workload: name, source_app: name, source_canonical_service: name,
+        source_version: "unknown", source_canonical_revision: "latest", source_cluster: "unknown" }), "");
+    const count = (name: string) => {
+      const prefix = messages(name);
+      const found = promLines(host).find((l) => l.startsWith(prefix));
+      return found === undefined ? undefined : Number(found.slice(prefix.length));
+    };
+    for (const p of props) p["filter_state.envoy.filters.http.grpc_stats"] = "2,2";
+    streams[1].sendRequestBody(new Uint8Array(5), true);
+    streams[1].sendResponseTrailers([["grpc-status", "0"]]);
+    streams[1].complete();
+    streams[0].complete(); // ends without a response: reset
+    expect([count("a"), count("b"), count("c")]).toEqual([2, 2, undefined]);
+    for (const p of props) p["filter_state.envoy.filters.http.grpc_stats"] = "4,4";
+    host.advanceTime(5000);
+    expect([count("a"), count("b"), count("c")]).toEqual([2, 2, 4]);
+    expect(host.traps).toEqual([]);
+  });
+
   it("counts local replies of earlier filters with their code and Envoy's response flags", async () => {
     const { host, filters } = await inboundHttp({ withLocalReply: true });
     const denied = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
@@ -269,6 +302,28 @@ describe("istio-stats HTTP (reporter=destination)", () => {
     expect(lines).toContain(line("istio_requests_total", httpLabels(SLEEP_TO_HTTPBIN, { response_code: "403" }), 1));
     expect(lines).toContain(line("istio_requests_total", httpLabels(SLEEP_TO_HTTPBIN, { response_code: "404", response_flags: "NR" }), 1));
     expect(lines).toContain(line("istio_requests_total", httpLabels(SLEEP_TO_HTTPBIN, { response_code: "503", response_flags: "UF,URX" }), 1));
+  });
+
+  it("prints Envoy's short names up to UnconditionalDropOverload (bit 29) and appends unknown bits as the mask", async () => {
+    // envoy/stream_info/stream_info.h: DownstreamRemoteReset = 28, UnconditionalDropOverload = 29 = LastFlag.
+    const { host, filters } = await inboundHttp();
+    const cases: Array<[number, string]> = [
+      [2 ** 29, "UDO"],
+      [2 ** 28 + 2 ** 29, "DR,UDO"],
+      [(1 << 1) | (1 << 27), "UH,DO"],
+      [2 ** 30 + (1 << 5), "UF,1073741856"], // the Wasm plugin's convention: the whole mask as a number
+    ];
+    for (const [flags] of cases) {
+      const s = host.httpStream({ filters, connection: MTLS_CONNECTION,
+        properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE, "response.flags": flags } });
+      s.sendRequestHeaders(GET, true);
+      s.sendResponseHeaders([[":status", "503"]], true);
+      s.complete();
+    }
+    const lines = promLines(host);
+    for (const [, text] of cases) {
+      expect(lines).toContain(line("istio_requests_total", httpLabels(SLEEP_TO_HTTPBIN, { response_code: "503", response_flags: text }), 1));
+    }
   });
 
   it("reports response_code 0 for a request reset before any response", async () => {

@@ -10,12 +10,8 @@
 import { Reporter } from "./config";
 import { Workload } from "./workload";
 import {
-  FIELD_SEPARATOR, LABEL_NAMES, LATEST, UNKNOWN, VALUE_SEPARATOR, labelOr,
-  REPORTER, SOURCE_WORKLOAD, SOURCE_WORKLOAD_NAMESPACE, SOURCE_PRINCIPAL, SOURCE_APP, SOURCE_VERSION,
-  SOURCE_CANONICAL_SERVICE, SOURCE_CANONICAL_REVISION, SOURCE_CLUSTER, DESTINATION_WORKLOAD,
-  DESTINATION_WORKLOAD_NAMESPACE, DESTINATION_PRINCIPAL, DESTINATION_APP, DESTINATION_VERSION, DESTINATION_SERVICE,
-  DESTINATION_SERVICE_NAME, DESTINATION_SERVICE_NAMESPACE, DESTINATION_CANONICAL_SERVICE,
-  DESTINATION_CANONICAL_REVISION, DESTINATION_CLUSTER,
+  DESTINATION_CANONICAL_SERVICE, DESTINATION_SERVICE, FIELD_SEPARATOR, LABEL_NAMES, REPORTER, UNKNOWN, VALUE_SEPARATOR,
+  labelOr,
 } from "./labels";
 import { GrpcSeries, HttpSeries, TcpSeries } from "./series";
 
@@ -78,7 +74,6 @@ export class PeerLabels {
   tail: string;
   securityPolicy: string;
   private services: ServiceDefaults;
-  private serviceSegments: Map<string, string> = new Map<string, string>();
   http: Map<string, HttpSeries> = new Map<string, HttpSeries>();
   tcp: Map<string, TcpSeries> = new Map<string, TcpSeries>();
   grpc: Map<string, GrpcSeries> = new Map<string, GrpcSeries>();
@@ -88,34 +83,24 @@ export class PeerLabels {
     this.services = services;
     const s = source.workload;
     const d = destination.workload;
-    this.head =
-      encodeTag(REPORTER, reporterName(reporter)) +
-      encodeTag(SOURCE_WORKLOAD, labelOr(s.name, UNKNOWN)) +
-      encodeTag(SOURCE_WORKLOAD_NAMESPACE, labelOr(source.namespace(), UNKNOWN)) +
-      encodeTag(SOURCE_PRINCIPAL, labelOr(source.principal, UNKNOWN)) +
-      encodeTag(SOURCE_APP, labelOr(s.app, UNKNOWN)) +
-      encodeTag(SOURCE_VERSION, labelOr(s.version, UNKNOWN)) +
-      encodeTag(SOURCE_CANONICAL_SERVICE, labelOr(s.canonicalService, UNKNOWN)) +
-      encodeTag(SOURCE_CANONICAL_REVISION, labelOr(s.canonicalRevision, source.missingRevision)) +
-      encodeTag(SOURCE_CLUSTER, labelOr(s.cluster, UNKNOWN)) +
-      encodeTag(DESTINATION_WORKLOAD, labelOr(d.name, UNKNOWN)) +
-      encodeTag(DESTINATION_WORKLOAD_NAMESPACE, labelOr(destination.namespace(), UNKNOWN)) +
-      encodeTag(DESTINATION_PRINCIPAL, labelOr(destination.principal, UNKNOWN)) +
-      encodeTag(DESTINATION_APP, labelOr(d.app, UNKNOWN)) +
-      encodeTag(DESTINATION_VERSION, labelOr(d.version, UNKNOWN));
-    this.tail =
-      encodeTag(DESTINATION_CANONICAL_SERVICE, labelOr(d.canonicalService, UNKNOWN)) +
-      encodeTag(DESTINATION_CANONICAL_REVISION, labelOr(d.canonicalRevision, destination.missingRevision)) +
-      encodeTag(DESTINATION_CLUSTER, labelOr(d.cluster, UNKNOWN));
+    // Values in label order (labels.ts REPORTER .. DESTINATION_VERSION); empty ones become `unknown`.
+    this.head = encodeTags(REPORTER, [
+      reporterName(reporter), s.workloadName, source.namespace(), source.principal, s.appName, s.appVersion,
+      s.serviceName, labelOr(s.serviceVersion, source.missingRevision), s.clusterName,
+      d.workloadName, destination.namespace(), destination.principal, d.appName, d.appVersion,
+    ]);
+    this.tail = encodeTags(DESTINATION_CANONICAL_SERVICE, [
+      d.serviceName, labelOr(d.serviceVersion, destination.missingRevision), d.clusterName,
+    ]);
   }
 
   /**
    * Labels destination_service .. destination_service_namespace for a stream that saw service host `host`
    * ("" = none): configured values first, then the host (a Kubernetes `<name>.<ns>.svc.<domain>` host also
-   * gives name and namespace), then the reporter's fallbacks, then `unknown`. Cached per host.
+   * gives name and namespace), then the reporter's fallbacks, then `unknown`. Built only when a series is
+   * defined (the series caches hold the result).
    */
   serviceSegment(host: string): string {
-    if (this.serviceSegments.has(host)) return this.serviceSegments.get(host);
     const c = this.services;
     const effectiveHost = c.host.length > 0 ? c.host : host;
     let name = "";
@@ -129,16 +114,11 @@ export class PeerLabels {
         name = effectiveHost;
       }
     }
-    const hostValue = firstNonEmpty(effectiveHost, c.fallbackName, "");
-    const nameValue = firstNonEmpty(c.name, name, c.fallbackName);
-    const namespaceValue = firstNonEmpty(c.namespace, namespace, c.fallbackNamespace);
-    const segment =
-      encodeTag(DESTINATION_SERVICE, labelOr(hostValue, UNKNOWN)) +
-      encodeTag(DESTINATION_SERVICE_NAME, labelOr(nameValue, UNKNOWN)) +
-      encodeTag(DESTINATION_SERVICE_NAMESPACE, labelOr(namespaceValue, UNKNOWN));
-    if (this.serviceSegments.size >= MAX_SERIES_PER_PEER) this.serviceSegments.clear();
-    this.serviceSegments.set(host, segment);
-    return segment;
+    return encodeTags(DESTINATION_SERVICE, [
+      firstNonEmpty(effectiveHost, c.fallbackName, ""),
+      firstNonEmpty(c.name, name, c.fallbackName),
+      firstNonEmpty(c.namespace, namespace, c.fallbackNamespace),
+    ]);
   }
 
   /** Drops cached series when a map grows past its bound (the stats stay in Envoy; ids are re-defined on use). */
@@ -147,6 +127,13 @@ export class PeerLabels {
     if (this.tcp.size >= MAX_SERIES_PER_PEER) this.tcp.clear();
     if (this.grpc.size >= MAX_SERIES_PER_PEER) this.grpc.clear();
   }
+}
+
+/** `name=.=value;.;` for consecutive labels from `first`, each value sanitised (`unknown` when empty). */
+function encodeTags(first: i32, values: StaticArray<string>): string {
+  let out = "";
+  for (let i = 0, n = values.length; i < n; i++) out += encodeTag(first + i, labelOr(unchecked(values[i]), UNKNOWN));
+  return out;
 }
 
 export function reporterName(reporter: Reporter): string {

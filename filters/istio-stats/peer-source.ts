@@ -13,7 +13,7 @@ import { getPropertyString } from "../../sdk";
 import { Reporter, StatsConfig } from "./config";
 import { LATEST, UNKNOWN } from "./labels";
 import { MUTUAL_TLS, NONE, PeerLabels, ServiceDefaults, Side } from "./peer-labels";
-import { Workload, workloadFromBaggage } from "./workload";
+import { Workload, fillWorkload, workloadFromBaggage } from "./workload";
 
 const PEER_URI_SAN: string[] = ["connection", "uri_san_peer_certificate"];
 const LOCAL_URI_SAN: string[] = ["connection", "uri_san_local_certificate"];
@@ -22,6 +22,10 @@ const LOCAL_URI_SAN: string[] = ["connection", "uri_san_local_certificate"];
 export function readText(path: string[]): string {
   const value = getPropertyString(path);
   return value === null ? "" : value!;
+}
+
+function filterStatePath(key: string): string[] {
+  return ["filter_state", key];
 }
 
 /** Upper bound on cached peers; past it the cache starts over (label strings are cheap to rebuild). */
@@ -46,11 +50,11 @@ export class PeerSource {
     public readonly destinationFromFilterState: bool,
   ) {
     this.localPrincipal = config.localPrincipal;
-    this.downstreamPath = ["filter_state", config.downstreamPeerKey];
-    this.upstreamPath = ["filter_state", config.upstreamPeerKey];
-    this.upstreamPrincipalPath = ["filter_state", config.upstreamPeerPrincipalKey];
-    this.sourcePath = ["filter_state", config.sourcePeerKey];
-    this.upstreamServicePath = ["filter_state", config.upstreamServiceKey];
+    this.downstreamPath = filterStatePath(config.downstreamPeerKey);
+    this.upstreamPath = filterStatePath(config.upstreamPeerKey);
+    this.upstreamPrincipalPath = filterStatePath(config.upstreamPeerPrincipalKey);
+    this.sourcePath = filterStatePath(config.sourcePeerKey);
+    this.upstreamServicePath = filterStatePath(config.upstreamServiceKey);
   }
 
   /** Label set of the current stream's peers (host calls: see README "Host calls"). */
@@ -69,19 +73,19 @@ export class PeerSource {
       targetRaw = readText(this.upstreamPath);
       targetPrincipal = readText(this.upstreamPrincipalPath);
     }
-    const local = targetPrincipal.length > 0 ? targetPrincipal : this.localPrincipalNow();
+    const local = targetPrincipal.length > 0 ? targetPrincipal : this.localPrincipalFor(principal);
     const key = principal + "\n" + raw + "\n" + local + "\n" + targetRaw;
     if (this.peers.has(key)) return this.peers.get(key);
     let target = this.local;
     if (targetRaw.length > 0) {
       target = workloadFromBaggage(targetRaw);
-      if (target.cluster.length == 0) target.cluster = this.local.cluster;
+      if (target.clusterName.length == 0) target.clusterName = this.local.clusterName;
     }
     const peer = new Side(this.peerWorkload(raw), principal, true, LATEST);
     const self = new Side(target, local, false, LATEST);
     const services = new ServiceDefaults();
     this.applyConfiguredService(services);
-    services.fallbackName = target.canonicalService;
+    services.fallbackName = target.serviceName;
     services.fallbackNamespace = target.namespace;
     return this.remember(key, new PeerLabels(this.reporter, peer, self, securityPolicy(principal, local), services));
   }
@@ -109,7 +113,7 @@ export class PeerSource {
       // A node-level proxy serves many workloads: describe the one hbone-outbound matched, not this proxy
       // (only the cluster, shared by the whole node, may come from the local configuration).
       sourceWorkload = workloadFromBaggage(sourceRaw);
-      if (sourceWorkload.cluster.length == 0) sourceWorkload.cluster = this.local.cluster;
+      if (sourceWorkload.clusterName.length == 0) sourceWorkload.clusterName = this.local.clusterName;
     }
     const self = new Side(sourceWorkload, this.config.localPrincipal, false, LATEST);
     const peer = new Side(this.peerWorkload(raw), principal, true, LATEST);
@@ -124,7 +128,7 @@ export class PeerSource {
     const downRaw = readText(this.downstreamPath);
     const upRaw = readText(this.upstreamPath);
     const upPrincipal = readText(this.upstreamPrincipalPath);
-    const local = this.localPrincipalNow();
+    const local = this.localPrincipalFor(downPrincipal);
     const key = downPrincipal + "\n" + downRaw + "\n" + upPrincipal + "\n" + upRaw + "\n" + local;
     if (this.peers.has(key)) return this.peers.get(key);
     const source = new Side(this.peerWorkload(downRaw), downPrincipal, true, LATEST);
@@ -138,7 +142,7 @@ export class PeerSource {
   private peerWorkload(raw: string): Workload {
     if (raw.length == 0) return this.config.peerFallback;
     const w = workloadFromBaggage(raw);
-    w.fillFrom(this.config.peerFallback);
+    fillWorkload(w, this.config.peerFallback);
     return w;
   }
 
@@ -149,8 +153,14 @@ export class PeerSource {
     services.namespace = s.namespace;
   }
 
-  /** The local principal: configured, else the local certificate's URI SAN (read until one is seen). */
-  private localPrincipalNow(): string {
+  /**
+   * The local principal for a connection whose peer presented `peerPrincipal`: the configured one, else the
+   * local certificate's URI SAN, read until one is seen — the certificate belongs to the listener, so every mTLS
+   * connection shows the same one. A connection without a peer certificate (plaintext) is not assumed to have
+   * it: only the configured principal applies there, so its labels do not depend on earlier connections.
+   */
+  private localPrincipalFor(peerPrincipal: string): string {
+    if (peerPrincipal.length == 0) return this.config.localPrincipal;
     if (this.localPrincipal.length == 0) {
       const san = getPropertyString(LOCAL_URI_SAN);
       if (san !== null && san.length > 0) this.localPrincipal = san!;

@@ -1,43 +1,17 @@
 // Envoy's `response.flags` attribute (the legacy bitmask: bit i set = core response flag i) rendered as
 // the short string Istio puts in the `response_flags` label.
 //
-// Short names and flag order: envoyproxy/envoy envoy/stream_info/stream_info.h (CoreResponseFlag) and
-// source/common/stream_info/utility.h (ALL_RESPONSE_STRINGS_FLAGS); "-" when no flag is set and "," between
-// flags as in ResponseFlagUtils::toShortString. Envoy joins flags in the order they were set; the bitmask
-// only gives flag order, which is what Istio's Wasm plugin printed too (istio/proxy extensions/common/util.cc
-// parseResponseFlag). Bits beyond the known flags are appended as a decimal number, as that plugin did.
+// Bit order: envoyproxy/envoy envoy/stream_info/stream_info.h (CoreResponseFlag, 0 = FailedLocalHealthCheck …
+// 29 = UnconditionalDropOverload = LastFlag); StreamInfoImpl::legacyResponseFlags sets bit i for every flag up to
+// LastFlag. Short names: source/common/stream_info/utility.h (ALL_RESPONSE_STRINGS_FLAGS; "-" when no flag is
+// set, "," between flags as in ResponseFlagUtils::toShortString). Envoy joins flags in the order they were set;
+// the bitmask only gives flag order, which is what Istio's Wasm plugin printed too (istio/proxy
+// extensions/common/util.cc parseResponseFlag). Bits beyond the known flags are appended as the mask's decimal
+// value, as that plugin did.
 
-const SHORT_NAMES: StaticArray<string> = [
-  "LH", // 0 FailedLocalHealthCheck
-  "UH", // 1 NoHealthyUpstream
-  "UT", // 2 UpstreamRequestTimeout
-  "LR", // 3 LocalReset
-  "UR", // 4 UpstreamRemoteReset
-  "UF", // 5 UpstreamConnectionFailure
-  "UC", // 6 UpstreamConnectionTermination
-  "UO", // 7 UpstreamOverflow
-  "NR", // 8 NoRouteFound
-  "DI", // 9 DelayInjected
-  "FI", // 10 FaultInjected
-  "RL", // 11 RateLimited
-  "UAEX", // 12 UnauthorizedExternalService
-  "RLSE", // 13 RateLimitServiceError
-  "DC", // 14 DownstreamConnectionTermination
-  "URX", // 15 UpstreamRetryLimitExceeded
-  "SI", // 16 StreamIdleTimeout
-  "IH", // 17 InvalidEnvoyRequestHeaders
-  "DPE", // 18 DownstreamProtocolError
-  "UMSDR", // 19 UpstreamMaxStreamDurationReached
-  "RFCF", // 20 ResponseFromCacheFilter
-  "NFCF", // 21 NoFilterConfigFound
-  "DT", // 22 DurationTimeout
-  "UPE", // 23 UpstreamProtocolError
-  "NC", // 24 NoClusterFound
-  "OM", // 25 OverloadManager
-  "DF", // 26 DnsResolutionFailed
-  "DO", // 27 DropOverLoad
-  "DR", // 28 DownstreamRemoteReset
-];
+/** Short names in bit order, comma-separated (one string keeps the module small). */
+const SHORT_NAMES = "LH,UH,UT,LR,UR,UF,UC,UO,NR,DI,FI,RL,UAEX,RLSE,DC,URX,SI,IH,DPE,UMSDR,RFCF,NFCF,DT,UPE,NC,OM,DF,DO,DR,UDO";
+const KNOWN_FLAGS: u64 = 30;
 
 export const NO_FLAGS = "-";
 
@@ -52,18 +26,16 @@ let lastText: string = NO_FLAGS;
 export function responseFlagsString(mask: u64): string {
   if (mask == lastMask) return lastText;
   let text = "";
-  const known = SHORT_NAMES.length;
-  for (let i = 0; i < known; i++) {
-    if ((mask & (<u64>1 << <u64>i)) != 0) {
-      if (text.length > 0) text += ",";
-      text += unchecked(SHORT_NAMES[i]);
-    }
+  let bit: u64 = 0;
+  let start = 0;
+  const names = SHORT_NAMES;
+  for (let i = 0, n = names.length; i <= n; i++) {
+    if (i < n && names.charCodeAt(i) != 0x2c /* , */) continue;
+    if ((mask >> bit) & 1) text += (text.length > 0 ? "," : "") + names.substring(start, i);
+    bit++;
+    start = i + 1;
   }
-  const unknownBits = mask >> <u64>known;
-  if (unknownBits != 0) {
-    if (text.length > 0) text += ",";
-    text += mask.toString();
-  }
+  if (mask >> KNOWN_FLAGS) text += (text.length > 0 ? "," : "") + mask.toString();
   if (text.length == 0) text = NO_FLAGS;
   lastMask = mask;
   lastText = text;

@@ -1,12 +1,15 @@
-// The plugin's root context: configuration, the local workload, the peer label cache and the TCP byte flusher.
-// One class serves the three modes; the root_id picks the mode (filter.ts).
+// The plugin's root context: configuration, the local workload, the peer label cache, the TCP byte flusher and
+// the stream contexts of its mode. One class serves the three modes; the root_id picks the mode (filter.ts).
 
-import { RootContext, getPropertyInt64, log, setEffectiveContext } from "../../sdk";
+import { HttpContext, RootContext, TcpContext, getPropertyInt64, log, setEffectiveContext } from "../../sdk";
 import { Reporter, StatsConfig, parseStatsConfig } from "./config";
 import { HttpStatsContext } from "./http-stream";
 import { PeerSource } from "./peer-source";
 import { MetricSelection, TcpFlusher } from "./series";
-import { Workload, workloadFromNodeMetadata } from "./workload";
+import { TcpStatsContext } from "./tcp-stream";
+import { TunnelStatsContext } from "./tunnel-stream";
+import { PeerMetadata } from "../../lib/baggage";
+import { Workload, fillWorkload, workloadFromNodeMetadata } from "./workload";
 
 export enum Mode {
   /** HTTP filter: istio_requests_total & co. */
@@ -18,16 +21,18 @@ export enum Mode {
 }
 
 const LISTENER_DIRECTION: string[] = ["xds", "listener_direction"];
+const CONFIG_ERROR = "istio-stats: invalid configuration: ";
 const DIRECTION_INBOUND: i64 = 1;
 const DIRECTION_OUTBOUND: i64 = 2;
 
 export class StatsRoot extends RootContext {
-  config: StatsConfig = new StatsConfig();
+  // config and metrics are set by onConfigure; streams use them only once `peers` is set too.
+  config!: StatsConfig;
   peers: PeerSource | null = null;
-  metrics: MetricSelection = new MetricSelection(new StaticArray<bool>(10));
+  metrics!: MetricSelection;
   flusher: TcpFlusher = new TcpFlusher();
-  /** Live gRPC streams (HTTP mode), whose message counts the timer reports. */
-  grpcStreams: Set<HttpStatsContext> = new Set<HttpStatsContext>();
+  /** First of the live gRPC streams (HTTP mode), whose message counts the timer reports (linked through the streams). */
+  grpcStreams: HttpStatsContext | null = null;
 
   constructor(id: u32, public readonly mode: Mode) {
     super(id);
@@ -36,7 +41,7 @@ export class StatsRoot extends RootContext {
   onConfigure(pluginConfigurationSize: u32): bool {
     const config = parseStatsConfig(this.getPluginConfiguration());
     if (!config.errors.ok) {
-      log.error("istio-stats: invalid configuration: " + config.errors.summary());
+      log.error(CONFIG_ERROR + config.errors.summary());
       return false;
     }
     let reporter = config.reporter;
@@ -45,8 +50,7 @@ export class StatsRoot extends RootContext {
       if (direction == DIRECTION_OUTBOUND) reporter = Reporter.Source;
       else if (direction == DIRECTION_INBOUND) reporter = Reporter.Destination;
       else {
-        log.error("istio-stats: invalid configuration: $.reporter: required when the listener has no traffic_direction " +
-          "(one of source, destination, waypoint)");
+        log.error(CONFIG_ERROR + "$.reporter: required when the listener has no traffic_direction (source, destination or waypoint)");
         return false;
       }
     }
@@ -61,14 +65,23 @@ export class StatsRoot extends RootContext {
     return true;
   }
 
+  newHttpContext(contextId: u32): HttpContext | null {
+    if (this.mode == Mode.Http) return new HttpStatsContext(contextId, this);
+    if (this.mode == Mode.Tunnel) return new TunnelStatsContext(contextId, this);
+    return null;
+  }
+
+  newTcpContext(contextId: u32): TcpContext | null {
+    return this.mode == Mode.Tcp ? new TcpStatsContext(contextId, this) : null;
+  }
+
   onTick(): void {
     this.flusher.flushAll();
-    if (this.grpcStreams.size == 0) return;
-    const streams = this.grpcStreams.values();
-    for (let i = 0, n = streams.length; i < n; i++) {
-      const stream = unchecked(streams[i]);
+    let stream = this.grpcStreams;
+    while (stream !== null) {
       setEffectiveContext(stream.id);
       stream.reportMessages();
+      stream = stream.nextLive;
     }
   }
 
@@ -83,9 +96,9 @@ export class StatsRoot extends RootContext {
  * workload name as in Istio's Wasm plugin (istio/proxy extensions/stats/plugin.cc map_node).
  */
 function localWorkload(configured: Workload): Workload {
-  const w = new Workload();
-  w.fillFrom(configured);
-  w.fillFrom(workloadFromNodeMetadata());
-  if (w.canonicalService.length == 0) w.canonicalService = w.name;
+  const w = new PeerMetadata();
+  fillWorkload(w, configured);
+  fillWorkload(w, workloadFromNodeMetadata());
+  if (w.serviceName.length == 0) w.serviceName = w.workloadName;
   return w;
 }

@@ -15,28 +15,31 @@ export const M_TCP_CLOSED: i32 = 7;
 export const M_TCP_SENT: i32 = 8;
 export const M_TCP_RECEIVED: i32 = 9;
 
-/** Istio's Prometheus names, indexed like the M_* constants. */
-export const ISTIO_METRIC_NAMES: StaticArray<string> = [
-  "istio_requests_total",
-  "istio_request_duration_milliseconds",
-  "istio_request_bytes",
-  "istio_response_bytes",
-  "istio_request_messages_total",
-  "istio_response_messages_total",
-  "istio_tcp_connections_opened_total",
-  "istio_tcp_connections_closed_total",
-  "istio_tcp_sent_bytes_total",
-  "istio_tcp_received_bytes_total",
+/**
+ * Metric names without Istio's `istio_` prefix, indexed like the M_* constants; also the names `metrics[].name`
+ * accepts in the configuration.
+ */
+export const METRIC_NAMES: Array<string> = [
+  "requests_total",
+  "request_duration_milliseconds",
+  "request_bytes",
+  "response_bytes",
+  "request_messages_total",
+  "response_messages_total",
+  "tcp_connections_opened_total",
+  "tcp_connections_closed_total",
+  "tcp_sent_bytes_total",
+  "tcp_received_bytes_total",
 ];
 
 /** Which metrics the configuration drops (indexed like the M_* constants). */
 export class MetricSelection {
   constructor(private dropped: StaticArray<bool>) {}
 
-  /** Defines `<labels><istio name>` unless dropped; 0 when dropped or refused. */
+  /** Defines `<labels>istio_<name>` unless dropped; 0 when dropped or refused. */
   define(metric: i32, type: MetricType, labels: string): u32 {
     if (unchecked(this.dropped[metric])) return 0;
-    return defineMetric(type, labels + unchecked(ISTIO_METRIC_NAMES[metric]));
+    return defineMetric(type, labels + "istio_" + unchecked(METRIC_NAMES[metric]));
   }
 }
 

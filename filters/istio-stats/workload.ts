@@ -1,29 +1,24 @@
 // What the metric labels say about one side of a connection: the local workload (plugin config, then
 // Envoy node metadata) or a peer (Istio baggage text published in filter state by the HBONE filters).
 
-import { parsePeerMetadata } from "../../lib/baggage";
+import { PeerMetadata, parsePeerMetadata } from "../../lib/baggage";
 import { getPropertyMap, getPropertyString } from "../../sdk";
 
-/** Workload metadata; "" means unknown. */
-export class Workload {
-  name: string = "";
-  namespace: string = "";
-  app: string = "";
-  version: string = "";
-  canonicalService: string = "";
-  canonicalRevision: string = "";
-  cluster: string = "";
+/**
+ * Workload metadata, in lib/baggage's shape ("" = unknown): workloadName, namespace, appName, appVersion,
+ * serviceName (canonical service), serviceVersion (canonical revision), clusterName.
+ */
+export type Workload = PeerMetadata;
 
-  /** Fills every empty field from `other`. */
-  fillFrom(other: Workload): void {
-    if (this.name.length == 0) this.name = other.name;
-    if (this.namespace.length == 0) this.namespace = other.namespace;
-    if (this.app.length == 0) this.app = other.app;
-    if (this.version.length == 0) this.version = other.version;
-    if (this.canonicalService.length == 0) this.canonicalService = other.canonicalService;
-    if (this.canonicalRevision.length == 0) this.canonicalRevision = other.canonicalRevision;
-    if (this.cluster.length == 0) this.cluster = other.cluster;
-  }
+/** Fills every empty field of `w` from `other`. */
+export function fillWorkload(w: Workload, other: Workload): void {
+  if (w.workloadName.length == 0) w.workloadName = other.workloadName;
+  if (w.namespace.length == 0) w.namespace = other.namespace;
+  if (w.appName.length == 0) w.appName = other.appName;
+  if (w.appVersion.length == 0) w.appVersion = other.appVersion;
+  if (w.serviceName.length == 0) w.serviceName = other.serviceName;
+  if (w.serviceVersion.length == 0) w.serviceVersion = other.serviceVersion;
+  if (w.clusterName.length == 0) w.clusterName = other.clusterName;
 }
 
 /**
@@ -33,17 +28,8 @@ export class Workload {
  * Text over the W3C limits yields an empty workload.
  */
 export function workloadFromBaggage(text: string): Workload {
-  const w = new Workload();
   const m = parsePeerMetadata(text);
-  if (m === null) return w;
-  w.name = m.workloadName;
-  w.namespace = m.namespace;
-  w.app = m.appName;
-  w.version = m.appVersion;
-  w.canonicalService = m.serviceName;
-  w.canonicalRevision = m.serviceVersion;
-  w.cluster = m.clusterName;
-  return w;
+  return m !== null ? m : new PeerMetadata();
 }
 
 const NODE_WORKLOAD_NAME: string[] = ["xds", "node", "metadata", "WORKLOAD_NAME"];
@@ -64,10 +50,10 @@ const VERSION_LABEL = "version";
  * (istio/proxy metadata_object.cc convertStructToWorkloadMetadata).
  */
 export function workloadFromNodeMetadata(): Workload {
-  const w = new Workload();
-  w.name = stringOr(getPropertyString(NODE_WORKLOAD_NAME));
+  const w = new PeerMetadata();
+  w.workloadName = stringOr(getPropertyString(NODE_WORKLOAD_NAME));
   w.namespace = stringOr(getPropertyString(NODE_NAMESPACE));
-  w.cluster = stringOr(getPropertyString(NODE_CLUSTER_ID));
+  w.clusterName = stringOr(getPropertyString(NODE_CLUSTER_ID));
   const labels = getPropertyMap(NODE_LABELS);
   if (labels !== null) {
     let app = "";
@@ -77,15 +63,15 @@ export function workloadFromNodeMetadata(): Workload {
     for (let i = 0; i < labels.length; i++) {
       const pair = unchecked(labels[i]);
       const key = pair.name;
-      if (key == CANONICAL_NAME_LABEL) w.canonicalService = pair.value;
-      else if (key == CANONICAL_REVISION_LABEL) w.canonicalRevision = pair.value;
+      if (key == CANONICAL_NAME_LABEL) w.serviceName = pair.value;
+      else if (key == CANONICAL_REVISION_LABEL) w.serviceVersion = pair.value;
       else if (key == APP_QUALIFIED_LABEL) appQualified = pair.value;
       else if (key == APP_LABEL) app = pair.value;
       else if (key == VERSION_QUALIFIED_LABEL) versionQualified = pair.value;
       else if (key == VERSION_LABEL) version = pair.value;
     }
-    w.app = appQualified.length > 0 ? appQualified : app;
-    w.version = versionQualified.length > 0 ? versionQualified : version;
+    w.appName = appQualified.length > 0 ? appQualified : app;
+    w.appVersion = versionQualified.length > 0 ? versionQualified : version;
   }
   return w;
 }

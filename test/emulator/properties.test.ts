@@ -33,6 +33,27 @@ async function read(path: string, opts: { host?: Host; props?: Props; response?:
 }
 
 describe("properties (§4, §10.12)", () => {
+  it("counts request.total_size as body bytes plus visible request header bytes, never trailers", async () => {
+    // envoy source/extensions/filters/common/expr/context.cc RequestWrapper: bytesReceived() + headers byteSize().
+    const host = new Host();
+    const p = await host.loadPlugin({ module: await wat("getprop"), configuration: "irequest\u0000total_size" });
+    const headerBytes = REQ.reduce((n, [k, v]) => n + k.length + v.length, 0);
+    const s = host.httpStream({ filters: [p] });
+    s.sendRequestHeaders(REQ).sendRequestBody("hello").sendRequestTrailers([["x-trailer", "0123456789"]]);
+    s.sendResponseHeaders([[":status", "200"]], true);
+    // In on_request_headers: headers only. In on_response_headers the request headers are out of their
+    // window, so only the 5 body bytes count — the trailers add nothing.
+    expect(messages(host.logs)).toEqual(["stream=0", "len=8", `i64=${headerBytes}`, "response=0", "len=8", "i64=5"]);
+  });
+
+  it("reads request.size from content-length, NotFound when it does not parse", async () => {
+    const host = new Host();
+    const p = await host.loadPlugin({ module: await wat("getprop"), configuration: "irequest\u0000size" });
+    host.httpStream({ filters: [p] }).sendRequestHeaders([...REQ, ["content-length", "12"]]);
+    host.httpStream({ filters: [p] }).sendRequestHeaders([...REQ, ["content-length", "x12"]]);
+    expect(messages(host.logs)).toEqual(["stream=0", "len=8", "i64=12", "stream=1"]);
+  });
+
   it("source.address includes the port; source.port is an int64", async () => {
     expect(await read("source.address")).toEqual(["stream=0", "len=13", "10.0.0.1:4567", "root=1"]);
     expect(await read("source.port")).toEqual(["stream=0", "len=8", "i64=4567", "root=1"]);
@@ -136,5 +157,24 @@ describe("proxy_set_property (§5, §10.10)", () => {
     s.sendRequestHeaders(REQ, true);
     expect(messages(host.logs, "conn_value")).toEqual(["conn_value=0"]);
     expect(messages(host.logs)).toContain("c1");
+  });
+
+  it("parents the stream's filter state to the connection's: Connection-span values outlive the stream", async () => {
+    // HCM ActiveStream builds its FilterManager with the connection's filter state as ancestor
+    // (envoy source/common/http/conn_manager_impl.cc; source/common/stream_info/filter_state_impl.cc
+    // maybeCreateParent): lookups walk up, longer life spans are stored up the chain.
+    // DeclarePropertyArguments { name: "ro", span: DownstreamConnection (2) }
+    const proto = new Uint8Array([0x0a, 0x02, 0x72, 0x6f, 0x28, 0x02]);
+    const host = new Host();
+    const p = await host.loadPlugin({ module: await wat("props"), configuration: proto });
+    const conn = host.tcpConnection({ filters: [] }).filterState;
+    const s1 = host.httpStream({ filters: [p], connectionFilterState: conn });
+    s1.sendRequestHeaders(REQ, true).complete();
+    expect(conn.get("wasm.ro")).toMatchObject({ kind: "cel", lifeSpan: 2, text: "b" });
+    expect(conn.plain("wasm.target")).toBeNull(); // FilterChain span: kept by the stream
+    expect(s1.filterState.plain("wasm.target")).toBe("10.0.0.1:80");
+    const s2 = host.httpStream({ filters: [p], connectionFilterState: conn });
+    expect(s2.filterState.plain("wasm.ro")).toBe("b");
+    expect(s2.filterState.plain("wasm.target")).toBeNull();
   });
 });

@@ -47,6 +47,7 @@ async function main(): Promise<number> {
         const result = fc.check(fc.property(target.arbitrary, (input) => { session.check(input); }), {
           numRuns: n, seed: o.seed + chunk, maxSkipsPerRun: 0,
         });
+        if (session.inputs % 100_000 < n) process.stderr.write(`  ${target.name}: ${session.inputs} inputs, ${((performance.now() - t1) / 1000).toFixed(0)} s\n`);
         if (result.failed) {
           const why = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
           const key = why.split("\n")[0].replace(/\d+/g, "#");

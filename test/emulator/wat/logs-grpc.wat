@@ -6,6 +6,7 @@
   (import "env" "proxy_grpc_stream" (func $grpc_stream (param i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
   (import "env" "proxy_grpc_send" (func $grpc_send (param i32 i32 i32 i32) (result i32)))
   (import "env" "proxy_grpc_cancel" (func $grpc_cancel (param i32) (result i32)))
+  (import "env" "proxy_grpc_close" (func $grpc_close (param i32) (result i32)))
   (import "env" "proxy_get_buffer_bytes" (func $get_bytes (param i32 i32 i32 i32 i32) (result i32)))
   (import "env" "proxy_get_header_map_value" (func $get_header (param i32 i32 i32 i32 i32) (result i32)))
   (import "env" "proxy_get_status" (func $get_status (param i32 i32 i32) (result i32)))
@@ -31,6 +32,8 @@
     (call $logkv (str "stream_token") (i32.load (i32.const 12)))
     (call $logkv (str "send") (call $grpc_send (i32.load (i32.const 12)) (str "m1") (i32.const 0)))
     (call $logkv (str "send_on_call") (call $grpc_send (i32.load (i32.const 8)) (str "m1") (i32.const 0)))
+    ;; half-close the stream: the remote's reply still arrives
+    (call $logkv (str "close_stream") (call $grpc_close (i32.load (i32.const 12))))
     (call $logkv (str "cancel_unknown") (call $grpc_cancel (i32.const 13))))
   (func (export "proxy_on_grpc_receive_initial_metadata") (param $ctx i32) (param $token i32) (param $n i32)
     (call $logkv (str "initial_metadata") (local.get $n))
