@@ -4,28 +4,33 @@ import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { unpackTypedConfig } from "../type-url.ts";
 import { child, fail, isObject, items, stringField, warn, type Located, type SemanticContext } from "./located.ts";
-import { connectionManagers, filtersOf, httpFilterList, HTTP_WASM_TYPE, NETWORK_WASM_TYPE, type BootstrapModel } from "./model.ts";
+import { filtersOf, HCM_TYPE, httpFilterList, HTTP_WASM_TYPE, NETWORK_WASM_TYPE, type BootstrapModel } from "./model.ts";
 
 interface WasmPlugin {
   /** The PluginConfig (`typed_config.config`). */
   loc: Located;
   kind: "network" | "HTTP";
+  /** The owning listener's `traffic_direction`, which Envoy hands the plugin as `xds.listener_direction`. */
+  direction?: "UNSPECIFIED" | "INBOUND" | "OUTBOUND";
 }
+
+const directions = new Set(["UNSPECIFIED", "INBOUND", "OUTBOUND"]);
 
 function wasmPlugins(model: BootstrapModel): WasmPlugin[] {
   const out: WasmPlugin[] = [];
   const pluginOf = (configLoc: Located | undefined, config: unknown): Located | undefined => (configLoc ? child({ ...configLoc, value: config }, "config") : undefined);
   for (const l of model.listeners) {
+    const declared = stringField(l.loc, "traffic_direction")?.toUpperCase();
+    const direction = declared && directions.has(declared) ? (declared as WasmPlugin["direction"]) : undefined;
     for (const f of l.networkChains.flatMap(filtersOf)) {
       const loc = f.typeName === NETWORK_WASM_TYPE ? pluginOf(f.configLoc, f.config) : undefined;
-      if (loc) out.push({ loc, kind: "network" });
-    }
-  }
-  for (const hcm of connectionManagers(model)) {
-    const list = httpFilterList(hcm);
-    for (const f of list ? filtersOf(list) : []) {
-      const loc = f.typeName === HTTP_WASM_TYPE ? pluginOf(f.configLoc, f.config) : undefined;
-      if (loc) out.push({ loc, kind: "HTTP" });
+      if (loc) out.push({ loc, kind: "network", direction });
+      if (f.typeName !== HCM_TYPE) continue;
+      const list = httpFilterList(f);
+      for (const h of list ? filtersOf(list) : []) {
+        const httpLoc = h.typeName === HTTP_WASM_TYPE ? pluginOf(h.configLoc, h.config) : undefined;
+        if (httpLoc) out.push({ loc: httpLoc, kind: "HTTP", direction });
+      }
     }
   }
   return out;
@@ -151,6 +156,7 @@ export async function checkWasmPlugins(model: BootstrapModel, ctx: SemanticConte
         rootId: stringField(plugin.loc, "root_id") ?? "",
         configuration: pluginConfig.bytes,
         failurePolicy: policy && failurePolicies.has(policy) ? policy : undefined,
+        listenerDirection: plugin.direction,
       });
     } catch (e) {
       // The module's own complaints (proxy_log at warn and above), e.g. the JSON path of a bad setting.
