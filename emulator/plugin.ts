@@ -42,8 +42,10 @@ export class Plugin {
     this.name = options.name ?? "";
     this.rootId = options.rootId ?? "";
     this.configuration = configuration;
-    // Envoy: failure_policy UNSPECIFIED (and no fail_open) → FAIL_CLOSED
-    // (source/extensions/common/wasm/wasm.cc PluginConfig::PluginConfig).
+    // failure_policy UNSPECIFIED (and no fail_open) → FAIL_CLOSED, as in the PluginConfig::PluginConfig code read
+    // (source/extensions/common/wasm/wasm.cc; the copy read was a Higress-patched tree). A plugin.h variant
+    // behind runtime guard envoy.reloadable_features.wasm_failure_reload_by_default picks FAIL_RELOAD instead;
+    // which one upstream main has is UNCONFIRMED — pass failurePolicy explicitly when it matters.
     this.failurePolicy = options.failurePolicy ?? "FAIL_CLOSED";
     this.allowOnHeadersStopIteration = options.allowOnHeadersStopIteration ?? false;
     this.listenerDirection = options.listenerDirection ?? "UNSPECIFIED";

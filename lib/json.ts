@@ -38,7 +38,8 @@ export class JsonValue {
   items: Array<JsonValue>;
   /** Object member names in document order. Shared and empty for other kinds: read only. */
   keys: Array<string>;
-  private index: Map<string, i32> | null = null;
+  /** Member name → value, built for objects with many members so lookups and the duplicate check stay fast. */
+  private index: Map<string, JsonValue> | null = null;
   /** Set by a reader (lib/config-reader.ts) when it has read this value as an object member; starts false. */
   consumed: bool = false;
 
@@ -132,18 +133,20 @@ export class JsonValue {
   indexOf(key: string): i32 {
     if (this.kind != JsonKind.Object) return -1;
     const index = this.index;
-    if (index !== null) return index.has(key) ? index.get(key) : -1;
+    if (index !== null && !index.has(key)) return -1;
     const keys = this.keys;
     for (let i = 0, n = keys.length; i < n; i++) if (unchecked(keys[i]) == key) return i;
     return -1;
   }
 
   has(key: string): bool {
-    return this.indexOf(key) >= 0;
+    return this.get(key) !== null;
   }
 
   /** Object member `key`, or null when absent (or this is not an object). */
   get(key: string): JsonValue | null {
+    const index = this.index;
+    if (index !== null) return index.has(key) ? index.get(key) : null;
     const i = this.indexOf(key);
     return i < 0 ? null : unchecked(this.items[i]);
   }
@@ -160,16 +163,16 @@ export class JsonValue {
     const i = this.indexOf(key);
     if (i >= 0) {
       unchecked((this.items[i] = v));
-      return this;
+    } else {
+      this.keys.push(key);
+      this.items.push(v);
     }
-    this.keys.push(key);
-    this.items.push(v);
     let index = this.index;
     if (index !== null) {
-      index.set(key, this.keys.length - 1);
+      index.set(key, v);
     } else if (this.keys.length > OBJECT_INDEX_THRESHOLD) {
-      index = new Map<string, i32>();
-      for (let k = 0; k < this.keys.length; k++) index.set(unchecked(this.keys[k]), k);
+      index = new Map<string, JsonValue>();
+      for (let k = 0; k < this.keys.length; k++) index.set(unchecked(this.keys[k]), unchecked(this.items[k]));
       this.index = index;
     }
     return this;

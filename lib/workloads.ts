@@ -133,7 +133,8 @@ export class WorkloadTable {
   private byIp: Map<string, Workload> = new Map<string, Workload>();
   private byVip: Map<string, Array<Endpoint>> = new Map<string, Array<Endpoint>>();
   private byHostname: Map<string, Array<Endpoint>> = new Map<string, Array<Endpoint>>();
-  private vips: Set<string> = new Set<string>();
+  /** VIP → its service (a map rather than a set: it shares Map<string, object>'s code with the indexes above). */
+  private vips: Map<string, WorkloadService> = new Map<string, WorkloadService>();
 
   get size(): i32 {
     return this.workloads.length;
@@ -197,7 +198,7 @@ export class WorkloadTable {
         for (let v = 0; v < service.vips.length; v++) {
           const vip = formatIp(unchecked(service.vips[v]));
           pushEndpoint(this.byVip, vipKey(vip, sp.port), endpoint);
-          this.vips.add(vip);
+          this.vips.set(vip, service);
         }
         pushEndpoint(this.byHostname, vipKey(service.hostname, sp.port), endpoint);
       }

@@ -126,7 +126,7 @@ export function parseConfig(text: string, mode: Mode): PluginConfig {
 
   const policiesArray = r.requiredArray("policies");
   const policies = new Array<Policy>();
-  const seen = new Set<string>();
+  const firstPath = new Map<string, string>(); // "namespace/name" → the path of the policy that has it
   for (let i = 0; i < policiesArray.length; i++) {
     const p = policiesArray.object(i);
     const name = p.requiredString("name");
@@ -135,8 +135,8 @@ export function parseConfig(text: string, mode: Mode): PluginConfig {
     const spec = p.optionalObject("spec");
     p.finish();
     const key = namespace + "/" + name;
-    if (seen.has(key)) policiesArray.fail(i, "duplicate policy " + key);
-    seen.add(key);
+    if (firstPath.has(key)) policiesArray.fail(i, "duplicate policy " + key + " (also at " + firstPath.get(key) + ")");
+    else firstPath.set(key, policiesArray.pathOf(i));
     const specReader = spec !== null ? spec : new ConfigReader(JsonValue.newObject(), p.pathOf("spec"), errors);
     const policy = parsePolicy(name, namespace, dryRun, specReader);
     policies.push(policy);

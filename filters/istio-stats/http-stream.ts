@@ -144,6 +144,12 @@ export function isGrpcContentType(contentType: string | null): bool {
 }
 
 /**
+ * Longest Host header prefix used. A DNS name has at most 253 characters and a label shows 256, so the labels
+ * of any real host are unchanged; a client's oversized Host only costs this much in cache keys.
+ */
+const MAX_HOST_CHARS = 1024;
+
+/**
  * The host the destination_service labels describe, when the configuration leaves it open: the service the
  * HBONE filters resolved (source reporter, or destinationFromFilterState), else the Host header unless
  * disableHostHeaderFallback.
@@ -155,7 +161,8 @@ function serviceHost(root: StatsRoot): string {
   if (resolved.length > 0) return resolved;
   if (config.service.host.length > 0 || config.disableHostHeaderFallback) return "";
   const authority = requestHeaders.get(":authority");
-  return authority === null ? "" : authority!;
+  if (authority === null) return "";
+  return authority.length > MAX_HOST_CHARS ? authority.substring(0, MAX_HOST_CHARS) : authority;
 }
 
 /** The gRPC status Envoy derives from trailers, headers or the HTTP status; "" when none (istio_stats.cc). */
@@ -177,7 +184,7 @@ function httpSeries(root: StatsRoot, labels: PeerLabels, host: string, grpc: boo
     encodeTag(CONNECTION_SECURITY_POLICY, labels.securityPolicy) +
     encodeTag(RESPONSE_CODE, codeText) +
     encodeTag(GRPC_RESPONSE_STATUS, grpcStatus);
-  labels.trim();
+  labels.trim(key);
   const series = new HttpSeries(root.metrics, name);
   cache.set(key, series);
   return series;
@@ -185,7 +192,7 @@ function httpSeries(root: StatsRoot, labels: PeerLabels, host: string, grpc: boo
 
 function grpcSeries(root: StatsRoot, labels: PeerLabels, host: string): GrpcSeries {
   if (labels.grpc.has(host)) return labels.grpc.get(host);
-  labels.trim();
+  labels.trim(host);
   const series = new GrpcSeries(root.metrics, labels.head + labels.serviceSegment(host) + labels.tail);
   labels.grpc.set(host, series);
   return series;

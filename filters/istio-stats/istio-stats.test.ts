@@ -196,6 +196,23 @@ describe("istio-stats HTTP (reporter=destination)", () => {
     expect(promLines(host)).toContain(line("istio_requests_total", httpLabels(UNKNOWN_TO_HTTPBIN, { response_code: "404" }), 1));
   });
 
+  it("labels a plaintext request the same after mTLS connections taught it the local certificate", async () => {
+    // The learned local principal belongs to mTLS connections; a plaintext one (no certificates) gets `unknown`,
+    // as on a fresh VM, so labels do not depend on what the VM saw before.
+    const { host, filters } = await inboundHttp();
+    const mtls = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+    mtls.sendRequestHeaders(GET, true);
+    mtls.sendResponseHeaders([[":status", "200"]], true);
+    mtls.complete();
+    const plain = host.httpStream({ filters, connection: { "source.address": "10.0.0.99:40000", "destination.address": "10.0.0.20:8000" } });
+    plain.sendRequestHeaders(GET, true);
+    plain.sendResponseHeaders([[":status", "404"]], true);
+    plain.complete();
+    const lines = promLines(host);
+    expect(lines).toContain(line("istio_requests_total", httpLabels(SLEEP_TO_HTTPBIN, { response_code: "200" }), 1));
+    expect(lines).toContain(line("istio_requests_total", httpLabels(UNKNOWN_TO_HTTPBIN, { response_code: "404" }), 1));
+  });
+
   it("counts gRPC calls with grpc_response_status and message counts from grpc_stats", async () => {
     const { host, filters } = await inboundHttp();
     const s = host.httpStream({
@@ -476,6 +493,31 @@ describe("istio-stats hostile peer metadata", () => {
     s.sendResponseHeaders([[":status", "200"]], true);
     s.complete();
     expect(promLines(host)).toContain(line("istio_requests_total", httpLabels(UNKNOWN_TO_HTTPBIN, { response_code: "200" }), 1));
+  });
+
+  it("keeps its memory flat when every request brings a different oversized peer value and Host", async () => {
+    const { host, filters } = await inboundHttp({ configuration: '{"reporter":"destination"}' });
+    const memoryPages = () => (filters[0] as unknown as { vm: { mem: { memory: WebAssembly.Memory } } }).vm.mem.memory.buffer.byteLength / 65536;
+    const send = (i: number) => {
+      const s = host.httpStream({ filters, connection: { ...MTLS_CONNECTION, "connection.uri_san_peer_certificate": `${SLEEP_SAN}-${i}-${"p".repeat(20000)}` },
+        properties: { "filter_state.wasm.downstream_peer": `k8s.deployment.name=w${i},` + "k8s.namespace.name=n".repeat(4000) } });
+      s.sendRequestHeaders([[":method", "GET"], [":path", "/"], [":authority", `h${i}.` + "x".repeat(30000)], [":scheme", "http"]], true);
+      s.sendResponseHeaders([[":status", "200"]], true);
+      s.complete();
+    };
+    for (let i = 0; i < 200; i++) send(i);
+    const warm = memoryPages();
+    for (let i = 200; i < 600; i++) send(i);
+    // Each label set's cache key would hold ~100 KB of text: unbounded, 600 of them reached 512 MB. The caches keep
+    // at most ~2 MB of text, and what is left is garbage between the SDK's collections.
+    expect(memoryPages()).toBe(warm);
+    expect(warm).toBeLessThanOrEqual(1024);
+    expect(host.traps).toEqual([]);
+    const requests = promLines(host).filter((l) => l.startsWith("istio_requests_total{"));
+    expect(requests.length).toBe(600);
+    // Over the W3C limit the baggage describes no one; labels show at most 256 characters of the rest.
+    expect(requests[0]).toContain('source_workload="unknown"');
+    expect(requests[0]).toMatch(/destination_service="h\d+\.x{250,}"/);
   });
 });
 

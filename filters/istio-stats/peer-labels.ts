@@ -67,6 +67,14 @@ export class ServiceDefaults {
 
 const MAX_SERIES_PER_PEER: i32 = 4096;
 
+/**
+ * Characters held by one PeerSource's caches (peer keys, label strings, series keys). Keys embed filter-state
+ * text and Host headers, whose size the module does not choose, so entry counts alone do not bound memory.
+ */
+export class CacheBudget {
+  chars: i32 = 0;
+}
+
 export class PeerLabels {
   /** Labels reporter .. destination_version. */
   head: string;
@@ -74,13 +82,17 @@ export class PeerLabels {
   tail: string;
   securityPolicy: string;
   private services: ServiceDefaults;
+  private budget: CacheBudget;
   http: Map<string, HttpSeries> = new Map<string, HttpSeries>();
   tcp: Map<string, TcpSeries> = new Map<string, TcpSeries>();
   grpc: Map<string, GrpcSeries> = new Map<string, GrpcSeries>();
 
-  constructor(reporter: Reporter, source: Side, destination: Side, securityPolicy: string, services: ServiceDefaults) {
+  constructor(
+    reporter: Reporter, source: Side, destination: Side, securityPolicy: string, services: ServiceDefaults, budget: CacheBudget,
+  ) {
     this.securityPolicy = securityPolicy;
     this.services = services;
+    this.budget = budget;
     const s = source.workload;
     const d = destination.workload;
     // Values in label order (labels.ts REPORTER .. DESTINATION_VERSION); empty ones become `unknown`.
@@ -121,8 +133,12 @@ export class PeerLabels {
     ]);
   }
 
-  /** Drops cached series when a map grows past its bound (the stats stay in Envoy; ids are re-defined on use). */
-  trim(): void {
+  /**
+   * Call before caching a series under `key`: drops cached series when a map grows past its bound (the stats
+   * stay in Envoy; ids are re-defined on use) and charges the key to the budget.
+   */
+  trim(key: string): void {
+    this.budget.chars += key.length;
     if (this.http.size >= MAX_SERIES_PER_PEER) this.http.clear();
     if (this.tcp.size >= MAX_SERIES_PER_PEER) this.tcp.clear();
     if (this.grpc.size >= MAX_SERIES_PER_PEER) this.grpc.clear();

@@ -9,30 +9,41 @@
 //   resolved for the CONNECT, published under the same keys (`wasm.upstream_peer`, `..._principal`,
 //   `wasm.upstream_service`).
 
-import { getPropertyString } from "../../sdk";
+import { getProperty, getPropertyString } from "../../sdk";
 import { Reporter, StatsConfig } from "./config";
 import { LATEST, UNKNOWN } from "./labels";
-import { MUTUAL_TLS, NONE, PeerLabels, ServiceDefaults, Side } from "./peer-labels";
+import { CacheBudget, MUTUAL_TLS, NONE, PeerLabels, ServiceDefaults, Side } from "./peer-labels";
 import { Workload, fillWorkload, workloadFromBaggage } from "./workload";
 
 const PEER_URI_SAN: string[] = ["connection", "uri_san_peer_certificate"];
 const LOCAL_URI_SAN: string[] = ["connection", "uri_san_local_certificate"];
 
-/** A string property (filter state, certificate SAN) as text, "" when absent. */
+/**
+ * Longest prefix (bytes) of a peer property that is used: one more than the W3C baggage limit, so longer
+ * baggage stays over the limit (and describes no one, lib/baggage), while principals and hosts keep far more
+ * than the 256 characters a label shows. The values come from filter state other filters write; bounding them
+ * here bounds the cache keys and the garbage a hostile value leaves per request.
+ */
+const MAX_TEXT_BYTES: i32 = 8193;
+
+/** A string property (filter state, certificate SAN) as text, "" when absent, cut at MAX_TEXT_BYTES. */
 export function readText(path: string[]): string {
-  const value = getPropertyString(path);
-  return value === null ? "" : value!;
+  const value = getProperty(path);
+  if (value === null) return "";
+  return String.UTF8.decodeUnsafe(changetype<usize>(value), <usize>min(value.byteLength, MAX_TEXT_BYTES));
 }
 
 function filterStatePath(key: string): string[] {
   return ["filter_state", key];
 }
 
-/** Upper bound on cached peers; past it the cache starts over (label strings are cheap to rebuild). */
+/** Bounds of the peer cache; past either it starts over (label strings are cheap to rebuild). */
 const MAX_PEERS: i32 = 1024;
+const MAX_CACHED_CHARS: i32 = 1 << 20;
 
 export class PeerSource {
   private peers: Map<string, PeerLabels> = new Map<string, PeerLabels>();
+  private budget: CacheBudget = new CacheBudget();
   private downstreamPath: string[];
   private upstreamPath: string[];
   private upstreamPrincipalPath: string[];
@@ -59,6 +70,7 @@ export class PeerSource {
 
   /** Label set of the current stream's peers (host calls: see README "Host calls"). */
   current(): PeerLabels {
+    if (this.budget.chars > MAX_CACHED_CHARS) this.forget();
     if (this.reporter == Reporter.Source) return this.forSource();
     if (this.reporter == Reporter.Waypoint) return this.forWaypoint();
     return this.forDestination();
@@ -87,7 +99,7 @@ export class PeerSource {
     this.applyConfiguredService(services);
     services.fallbackName = target.serviceName;
     services.fallbackNamespace = target.namespace;
-    return this.remember(key, new PeerLabels(this.reporter, peer, self, securityPolicy(principal, local), services));
+    return this.remember(key, new PeerLabels(this.reporter, peer, self, securityPolicy(principal, local), services, this.budget));
   }
 
   /**
@@ -120,7 +132,7 @@ export class PeerSource {
     const services = new ServiceDefaults();
     this.applyConfiguredService(services);
     services.fallbackNamespace = peer.namespace();
-    return this.remember(key, new PeerLabels(this.reporter, self, peer, UNKNOWN, services));
+    return this.remember(key, new PeerLabels(this.reporter, self, peer, UNKNOWN, services, this.budget));
   }
 
   private forWaypoint(): PeerLabels {
@@ -136,7 +148,7 @@ export class PeerSource {
     const destination = new Side(workloadFromBaggage(upRaw), upPrincipal, true, UNKNOWN);
     const services = new ServiceDefaults();
     this.applyConfiguredService(services);
-    return this.remember(key, new PeerLabels(this.reporter, source, destination, securityPolicy(downPrincipal, local), services));
+    return this.remember(key, new PeerLabels(this.reporter, source, destination, securityPolicy(downPrincipal, local), services, this.budget));
   }
 
   private peerWorkload(raw: string): Workload {
@@ -169,9 +181,15 @@ export class PeerSource {
   }
 
   private remember(key: string, labels: PeerLabels): PeerLabels {
-    if (this.peers.size >= MAX_PEERS) this.peers.clear();
+    if (this.peers.size >= MAX_PEERS) this.forget();
+    this.budget.chars += key.length + labels.head.length + labels.tail.length;
     this.peers.set(key, labels);
     return labels;
+  }
+
+  private forget(): void {
+    this.peers.clear();
+    this.budget.chars = 0;
   }
 }
 

@@ -68,7 +68,7 @@ export function tcpSeries(root: StatsRoot, labels: PeerLabels, host: string, fla
     encodeTag(REQUEST_PROTOCOL, "tcp") +
     encodeTag(RESPONSE_FLAGS, flags) +
     encodeTag(CONNECTION_SECURITY_POLICY, labels.securityPolicy);
-  labels.trim();
+  labels.trim(key);
   const series = new TcpSeries(root.metrics, name);
   cache.set(key, series);
   return series;
