@@ -39,23 +39,29 @@ export interface Interleaved {
   measuredOps: number;
 }
 
+/** Batch size for which one batch of `op` takes about `batchMs`. */
+function batchSize(op: () => void, batchMs: number): number {
+  const probeNs = timeBatch(op, 200);
+  return Math.max(20, Math.round((batchMs * 1e6) / probeNs));
+}
+
 /**
- * `rounds` rounds of one batch each side, alternating which side goes first; the batch size is chosen so a
- * measured batch takes about `batchMs`.
+ * `rounds` rounds of one batch each side, alternating which side goes first; each side's batch size is chosen so
+ * its batch takes about `batchMs`.
  */
 export function interleave(measured: () => void, floor: () => void, rounds: number, batchMs: number): Interleaved {
-  const probeNs = timeBatch(measured, 200);
-  const batch = Math.max(50, Math.round((batchMs * 1e6) / probeNs));
+  const measuredBatch = batchSize(measured, batchMs);
+  const floorBatch = batchSize(floor, batchMs);
   const out: Interleaved = { measuredNs: [], floorNs: [], measuredOps: 200 };
   for (let r = 0; r < rounds; r++) {
     if (r % 2 === 0) {
-      out.floorNs.push(timeBatch(floor, batch));
-      out.measuredNs.push(timeBatch(measured, batch));
+      out.floorNs.push(timeBatch(floor, floorBatch));
+      out.measuredNs.push(timeBatch(measured, measuredBatch));
     } else {
-      out.measuredNs.push(timeBatch(measured, batch));
-      out.floorNs.push(timeBatch(floor, batch));
+      out.measuredNs.push(timeBatch(measured, measuredBatch));
+      out.floorNs.push(timeBatch(floor, floorBatch));
     }
-    out.measuredOps += batch;
+    out.measuredOps += measuredBatch;
   }
   return out;
 }

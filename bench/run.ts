@@ -2,7 +2,7 @@
 // issue 8 marked pass/miss. `--json` prints only JSON on stdout (progress and missing filters go to stderr).
 //
 // Options: --json  --out <file> (also write the JSON there)  --ops <n> (operations for the memory check,
-// default 1000000)  --rounds <n> (timed rounds, default 31)  --only <name,name>  --strict (exit 1 on a missed target)
+// default 1000000)  --rounds <n> (timed rounds, default 61)  --only <name,name>  --strict (exit 1 on a missed target)
 // --update-readme (write the table into bench/README.md "Latest results")
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -19,7 +19,7 @@ import { Host } from "../emulator/index.ts";
 interface Options { json: boolean; out: string | null; ops: number; rounds: number; only: string[] | null; strict: boolean; updateReadme: boolean }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { json: false, out: null, ops: 1_000_000, rounds: 31, only: null, strict: false, updateReadme: false };
+  const o: Options = { json: false, out: null, ops: 1_000_000, rounds: 61, only: null, strict: false, updateReadme: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -87,7 +87,7 @@ async function measure(scenario: Scenario, o: Options): Promise<DetailedResult> 
   warmUp(runFloor, 5000, 500);
   const pagesAfterWarmUp = memoryPages(plugins);
 
-  const timed = interleave(run, runFloor, o.rounds, 20);
+  const timed = interleave(run, runFloor, o.rounds, 10);
   let afterWarmUp = timed.measuredOps;
   while (afterWarmUp < o.ops) {
     const n = Math.min(10_000, o.ops - afterWarmUp);

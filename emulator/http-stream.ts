@@ -407,7 +407,7 @@ export class HttpStream implements StreamOwner, PropertySource {
   // ---- PropertySource ----
   responseCode(): number {
     const s = this.responseHeaders?.get(":status") ?? this.downstreamResponse.headerMap?.get(":status");
-    return s ? Number(s) : 0;
+    return s ? statusCode(s) : 0;
   }
   responseCodeDetails(): string | null { return this.codeDetails ?? (this.responseHeaders ? "via_upstream" : null); }
   requestBytesReceived(): number { return this.decode.bytes; }
@@ -620,4 +620,15 @@ export class HttpStream implements StreamOwner, PropertySource {
     ctx.owner = null;
     vm.contexts.delete(ctx.id);
   }
+}
+
+/**
+ * The response code Envoy records for a `:status` value: Http::Utility::getResponseStatusOrNullopt parses it with
+ * absl::SimpleAtoi into a uint64 (absent when that fails), and StreamInfo keeps it as a uint32
+ * (source/common/http/utility.cc, envoy/stream_info/stream_info.h). 0 = no code.
+ */
+export function statusCode(status: string): number {
+  if (!/^\+?[0-9]{1,20}$/.test(status.trim())) return 0;
+  const value = BigInt(status.trim());
+  return value > 0xffff_ffff_ffff_ffffn ? 0 : Number(BigInt.asUintN(32, value));
 }

@@ -1,5 +1,6 @@
 // IPv4/IPv6 addresses and ip:port socket addresses: strict parsing, RFC 5952 canonical formatting.
 
+import { formatInt } from "../sdk/format";
 import { StringBuilder, hexDigitLower, hexDigitValue, isAsciiAlphaNumeric, isAsciiDigit } from "./strings";
 
 const MAX_IPV4_TEXT: i32 = 15; // 255.255.255.255
@@ -194,10 +195,10 @@ export function parseIp(s: string): IpAddress | null {
 /** Canonical text of `ip` (RFC 5952 §4 for IPv6: lower case, no leading zeros, longest zero run as `::`). */
 export function formatIp(ip: IpAddress): string {
   if (!ip.isV6) {
-    return ip.byteAt(0).toString() + "." + ip.byteAt(1).toString() + "." + ip.byteAt(2).toString() + "." + ip.byteAt(3).toString();
+    return formatInt(ip.byteAt(0)) + "." + formatInt(ip.byteAt(1)) + "." + formatInt(ip.byteAt(2)) + "." + formatInt(ip.byteAt(3));
   }
   if (ip.isV4Mapped()) {
-    return "::ffff:" + ip.byteAt(12).toString() + "." + ip.byteAt(13).toString() + "." + ip.byteAt(14).toString() + "." + ip.byteAt(15).toString();
+    return "::ffff:" + formatInt(ip.byteAt(12)) + "." + formatInt(ip.byteAt(13)) + "." + formatInt(ip.byteAt(14)) + "." + formatInt(ip.byteAt(15));
   }
   let bestStart = -1;
   let bestLength = 0;
@@ -275,7 +276,7 @@ export class SocketAddress {
 /** `ip:port` with IPv6 in brackets (`[::1]:80`), the form Envoy and ztunnel use. */
 export function formatSocketAddress(ip: IpAddress, port: i32): string {
   const host = formatIp(ip);
-  return (ip.isV6 ? "[" + host + "]" : host) + ":" + port.toString();
+  return (ip.isV6 ? "[" + host + "]" : host) + ":" + formatInt(port);
 }
 
 /**
@@ -316,7 +317,7 @@ export class HostPort {
   toString(): string {
     const ip = this.ip;
     const host = ip !== null && ip.isV6 ? "[" + this.host + "]" : this.host;
-    return this.port >= 0 ? host + ":" + this.port.toString() : host;
+    return this.port >= 0 ? host + ":" + formatInt(this.port) : host;
   }
 }
 

@@ -1,5 +1,6 @@
 // CIDR ranges (IPv4 and IPv6) and membership, with Envoy's CidrRange semantics.
 
+import { formatInt } from "../sdk/format";
 import { IpAddress, formatIp, parseIp } from "./address";
 import { parseDecimal } from "./strings";
 
@@ -28,7 +29,7 @@ export class Cidr {
 
   /** `10.0.0.0/8`, `2001:db8::/32`. */
   toString(): string {
-    return formatIp(this.network) + "/" + this.prefixLength.toString();
+    return formatIp(this.network) + "/" + formatInt(this.prefixLength);
   }
 
   equals(other: Cidr): bool {

@@ -5,6 +5,7 @@
 // returns a neutral default, so a config parser reads every field straight through and checks
 // `errors.ok` once at the end. JSON `null` counts as absent for optional fields.
 
+import { formatInt } from "../sdk/format";
 import { JsonKind, JsonValue, jsonKindName, jsonPathIndex, jsonPathKey, parseJson, parseJsonBytes, JsonParseResult } from "./json";
 
 /** Collects the errors found while reading one configuration; the first one is what gets logged. */
@@ -32,7 +33,7 @@ export class ConfigErrors {
   summary(): string {
     let text = this.messages.join("; ");
     const dropped = this.count - this.messages.length;
-    if (dropped > 0) text += "; (+" + dropped.toString() + " more)";
+    if (dropped > 0) text += "; (+" + formatInt(dropped) + " more)";
     return text;
   }
 }
@@ -69,7 +70,7 @@ export class ConfigReader {
   private static fromResult(result: JsonParseResult, errors: ConfigErrors): ConfigReader {
     const error = result.error;
     if (error !== null) {
-      errors.fail(error.path, error.message + (error.offset >= 0 ? " (offset " + error.offset.toString() + ")" : ""));
+      errors.fail(error.path, error.message + (error.offset >= 0 ? " (offset " + formatInt(error.offset) + ")" : ""));
       return new ConfigReader(JsonValue.newObject(), "$", errors);
     }
     const root = result.value;
@@ -233,8 +234,8 @@ export class ConfigReader {
       this.fail(key, typeError("array", v));
       return this.emptyArray(key);
     }
-    if (v.length < minItems) this.fail(key, "expected at least " + minItems.toString() + " element" + (minItems == 1 ? "" : "s"));
-    if (v.length > maxItems) this.fail(key, "expected at most " + maxItems.toString() + " elements");
+    if (v.length < minItems) this.fail(key, "expected at least " + formatInt(minItems) + " element" + (minItems == 1 ? "" : "s"));
+    if (v.length > maxItems) this.fail(key, "expected at most " + formatInt(maxItems) + " elements");
     return new ConfigArray(v, this.pathOf(key), this.errors);
   }
 
@@ -390,7 +391,7 @@ function checkInt(v: JsonValue, path: string, min: i64, max: i64, errors: Config
     return fallback;
   }
   if (v.integerValue < min || v.integerValue > max) {
-    errors.fail(path, "must be between " + min.toString() + " and " + max.toString() + " (got " + v.integerValue.toString() + ")");
+    errors.fail(path, "must be between " + formatInt(min) + " and " + formatInt(max) + " (got " + formatInt(v.integerValue) + ")");
     return fallback;
   }
   return v.integerValue;

@@ -1,5 +1,6 @@
 // A small, total JSON parser (RFC 8259) producing a typed tree whose errors carry a JSON path and offset.
 
+import { formatInt } from "../sdk/format";
 import { StringBuilder, hexDigitValue, isAsciiAlpha, isAsciiDigit, hexDigitLower, hexDigitUpper } from "./strings";
 import { decodeUtf8Strict } from "./utf8";
 import { decimalExceedsF64, decimalToF64, decimalToInteger } from "./decimal";
@@ -211,7 +212,7 @@ export class JsonError {
   /** "$.workloads[2].addresses[0]: expected string" (plus " (offset N)" when known). */
   toString(): string {
     const base = this.path + ": " + this.message;
-    return this.offset >= 0 ? base + " (offset " + this.offset.toString() + ")" : base;
+    return this.offset >= 0 ? base + " (offset " + formatInt(this.offset) + ")" : base;
   }
 }
 
@@ -235,7 +236,7 @@ export function jsonPathKey(parent: string, key: string): string {
 
 /** Path of array element `index` under `parent`: `$.items[3]`. */
 export function jsonPathIndex(parent: string, index: i32): string {
-  return parent + "[" + index.toString() + "]";
+  return parent + "[" + formatInt(index) + "]";
 }
 
 /** `s` as a JSON string literal (quotes included; control characters and lone surrogates escaped). */
@@ -295,7 +296,7 @@ function writeJson(out: StringBuilder, v: JsonValue, depth: i32): void {
     case JsonKind.Null: out.append("null"); break;
     case JsonKind.Bool: out.append(v.boolValue ? "true" : "false"); break;
     case JsonKind.Number: {
-      if (v.isInteger) out.append(v.integerValue.toString());
+      if (v.isInteger) out.append(formatInt(v.integerValue));
       else if (v.numberText.length > 0) out.append(v.numberText);
       else if (isFinite(v.numberValue)) out.append(v.numberValue.toString());
       else out.append("null");
@@ -330,7 +331,7 @@ function writeJson(out: StringBuilder, v: JsonValue, depth: i32): void {
  */
 export function parseJson(text: string, maxDepth: i32 = JSON_MAX_DEPTH, maxLength: i32 = JSON_MAX_LENGTH): JsonParseResult {
   if (text.length > maxLength) {
-    return new JsonParseResult(null, new JsonError("$", "document too large (" + text.length.toString() + " > " + maxLength.toString() + " characters)", 0));
+    return new JsonParseResult(null, new JsonError("$", "document too large (" + formatInt(text.length) + " > " + formatInt(maxLength) + " characters)", 0));
   }
   const p = new JsonParser(text, maxDepth);
   p.skipWhitespace();
@@ -347,7 +348,7 @@ export function parseJson(text: string, maxDepth: i32 = JSON_MAX_DEPTH, maxLengt
 /** Parses UTF-8 encoded JSON (e.g. a plugin configuration buffer). Invalid UTF-8 is an error at `$`. */
 export function parseJsonBytes(bytes: Uint8Array, maxDepth: i32 = JSON_MAX_DEPTH, maxLength: i32 = JSON_MAX_LENGTH): JsonParseResult {
   if (<i64>bytes.length > <i64>maxLength * 3) {
-    return new JsonParseResult(null, new JsonError("$", "document too large (" + bytes.length.toString() + " bytes)", 0));
+    return new JsonParseResult(null, new JsonError("$", "document too large (" + formatInt(bytes.length) + " bytes)", 0));
   }
   const text = decodeUtf8Strict(bytes);
   if (text === null) return new JsonParseResult(null, new JsonError("$", "document is not valid UTF-8", 0));
@@ -424,7 +425,7 @@ class JsonParser {
 
   private enter(depth: i32): bool {
     if (depth >= this.maxDepth) {
-      this.fail("nesting deeper than " + this.maxDepth.toString() + " levels");
+      this.fail("nesting deeper than " + formatInt(this.maxDepth) + " levels");
       return false;
     }
     return true;

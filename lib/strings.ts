@@ -1,4 +1,5 @@
 // Small string helpers shared by every parser: a linear-time string builder and ASCII character classes.
+import { formatInt } from "../sdk/format";
 
 /** Appends UTF-16 code units into a growable buffer; `toString()` copies once, so building is linear. */
 export class StringBuilder {
@@ -67,7 +68,7 @@ export class StringBuilder {
   }
 
   appendInt(n: i64): StringBuilder {
-    return this.append(n.toString());
+    return this.append(formatInt(n));
   }
 
   clear(): void {

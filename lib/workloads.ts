@@ -10,6 +10,7 @@
 //     "services": [ { "hostname": "reviews.default.svc.cluster.local", "vips": ["10.96.0.7"],
 //                     "ports": [ { "port": 9080, "targetPort": 9080 } ], "waypoint": { … } } ] }
 
+import { formatInt } from "../sdk/format";
 import { ConfigArray, ConfigReader } from "./config-reader";
 import { IpAddress, formatIp, formatSocketAddress, isDnsName, parseIp } from "./address";
 import { parseSpiffeId } from "./spiffe";
@@ -37,7 +38,7 @@ export class Waypoint {
 
   /** `ip:port` with IPv6 bracketed, as ORIGINAL_DST expects it. */
   hostPort(): string {
-    return (this.ip.isV6 ? "[" + this.address + "]" : this.address) + ":" + this.port.toString();
+    return (this.ip.isV6 ? "[" + this.address + "]" : this.address) + ":" + formatInt(this.port);
   }
 }
 
@@ -208,7 +209,7 @@ export class WorkloadTable {
 }
 
 function vipKey(host: string, port: i32): string {
-  return host + "|" + port.toString();
+  return host + "|" + formatInt(port);
 }
 
 function pushEndpoint(map: Map<string, Array<Endpoint>>, key: string, endpoint: Endpoint): void {
@@ -247,7 +248,7 @@ export function isBaggageSafe(s: string): bool {
 function readLabel(r: ConfigReader, key: string, required: bool, fallback: string): string {
   const value = required ? r.requiredString(key) : r.optionalString(key, fallback, false);
   if (value.length > 0 && !isBaggageSafe(value)) {
-    r.fail(key, "must be 1.." + MAX_LABEL_LENGTH.toString() + " printable characters without spaces, ',', '=', ';', '\"' or '\\'");
+    r.fail(key, "must be 1.." + formatInt(MAX_LABEL_LENGTH) + " printable characters without spaces, ',', '=', ';', '\"' or '\\'");
     return fallback;
   }
   return value;
@@ -306,7 +307,7 @@ function readService(r: ConfigReader): WorkloadService {
     const port = p.requiredPort("port");
     const target = p.optionalPort("targetPort", port);
     p.finish();
-    if (s.targetPortFor(port) >= 0) ports.fail(i, "duplicate service port " + port.toString());
+    if (s.targetPortFor(port) >= 0) ports.fail(i, "duplicate service port " + formatInt(port));
     else if (port > 0) s.ports.push(new ServicePort(port, target));
   }
   const waypoint = r.optionalObject("waypoint");

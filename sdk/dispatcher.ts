@@ -9,6 +9,7 @@
 // scan the stack. We collect only at quiescent points, on the way out of a host-entered export with no outer
 // SDK frame (depth 1): after every `collectEvery`-th proxy_on_delete, after onConfigure, and after onTick.
 // Everything still needed then is reachable from globals (the context map, registries, filter globals).
+import { formatInt } from "./format";
 import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, LogLevel, PeerType } from "./types";
 import { Context, HttpContext, RootContext, TcpContext, calloutOwners, findRootContextFactory, registeredRootIds } from "./contexts";
 import { getPropertyString } from "./properties";
@@ -313,7 +314,7 @@ export function proxy_on_http_call_response(rootContextId: u32, token: u32, numH
   enter();
   const owner = calloutOwner(token, rootContextId, true);
   if (owner !== null) owner.onHttpCallResponse(token, numHeaders, bodySize, numTrailers);
-  else if (log.enabled(LogLevel.Debug)) log.debug("http call response for a finished context, token " + token.toString());
+  else if (log.enabled(LogLevel.Debug)) log.debug("http call response for a finished context, token " + formatInt(token));
   leave(false);
 }
 

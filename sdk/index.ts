@@ -25,3 +25,4 @@ export {
   grpcSend, grpcCancel, grpcClose, setEffectiveContext, defineMetric, incrementMetric, recordMetric, getMetric,
 } from "./hostcalls";
 export { setCollectInterval } from "./dispatcher";
+export { formatInt } from "./format";

@@ -1,5 +1,6 @@
 // connect-headers plugin configuration (JSON; README.md documents every field).
 
+import { formatInt } from "../../sdk";
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { HostPort, parseHostPort } from "../../lib/address";
 import { asciiLower, isToken } from "../../lib/strings";
@@ -67,7 +68,7 @@ export function parseConnectHeadersConfig(text: string): ConnectHeadersConfig {
       const host = target.requiredString("host");
       const port = target.optionalPort("port", 443);
       if (host.length > 0) {
-        const hp = parseHostPort((host.indexOf(":") >= 0 && host.charCodeAt(0) != 0x5b ? "[" + host + "]" : host) + ":" + port.toString());
+        const hp = parseHostPort((host.indexOf(":") >= 0 && host.charCodeAt(0) != 0x5b ? "[" + host + "]" : host) + ":" + formatInt(port));
         if (hp === null) target.fail("host", "must be a DNS name or an IP address: \"" + host + "\"");
         else c.fixedTarget = hp;
       }
@@ -94,7 +95,7 @@ export function parseConnectHeadersConfig(text: string): ConnectHeadersConfig {
   const added = r.optionalObject("add");
   if (added !== null) {
     const names = added.keys();
-    if (names.length > MAX_ADDED_HEADERS) added.failHere("at most " + MAX_ADDED_HEADERS.toString() + " headers");
+    if (names.length > MAX_ADDED_HEADERS) added.failHere("at most " + formatInt(MAX_ADDED_HEADERS) + " headers");
     for (let i = 0; i < names.length; i++) {
       const name = unchecked(names[i]);
       const value = added.requiredString(name, true);

@@ -4,6 +4,7 @@
 //     "deny_paths": ["/admin"],                                                // optional, exact path match (query ignored)
 //     "deny_status": 403                                                       // optional, 400..599, default 403
 //   }
+import { formatInt } from "../../sdk";
 import { ConfigReader } from "../../lib/config-reader";
 
 export class ExampleConfig {
@@ -32,7 +33,7 @@ export function parseExampleConfig(text: string): ParsedConfig {
 
   const paths = root.optionalStringArray("deny_paths");
   for (let i = 0; i < paths.length; i++) {
-    if (!unchecked(paths[i]).startsWith("/")) root.errors.fail(root.pathOf("deny_paths") + "[" + i.toString() + "]", "expected a path starting with '/'");
+    if (!unchecked(paths[i]).startsWith("/")) root.errors.fail(root.pathOf("deny_paths") + "[" + formatInt(i) + "]", "expected a path starting with '/'");
   }
   config.denyPaths = paths;
   config.denyStatus = <u32>root.optionalInt("deny_status", 403, 400, 599);

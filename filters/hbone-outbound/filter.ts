@@ -3,7 +3,7 @@
 // before tcp_proxy's own onNewConnection reads it (README "Wiring").
 export * from "../../sdk/exports";
 import {
-  FilterStatus, LogLevel, RootContext, TcpContext, WasmResult, getCurrentTimeNanoseconds, getPropertyString, log,
+  FilterStatus, LogLevel, RootContext, TcpContext, WasmResult, formatInt, getCurrentTimeNanoseconds, getPropertyString, log,
   registerRootContext, setEnvoyFilterState, setPropertyString,
 } from "../../sdk";
 import { SocketAddress, formatIp, parseSocketAddress } from "../../lib/address";
@@ -28,7 +28,7 @@ class OutboundRoot extends RootContext {
     }
     this.config = config;
     this.traceparents = new TraceparentSource(getCurrentTimeNanoseconds());
-    if (log.enabled(LogLevel.Info)) log.info("hbone-outbound: " + config.table.size.toString() + " workloads");
+    if (log.enabled(LogLevel.Info)) log.info("hbone-outbound: " + formatInt(config.table.size) + " workloads");
     return true;
   }
 

@@ -1,5 +1,6 @@
 // The compiled form of AuthorizationPolicy specs: everything parsed and validated at configure time, so a
 // request only compares strings, CIDRs and integers. Empty lists mean "field not set" (matches anything).
+import { formatInt } from "../../sdk";
 import { Cidr } from "../../lib/cidr";
 import { IstioStringMatch, PathTemplate } from "../../lib/istio-match";
 
@@ -158,5 +159,5 @@ export class Policy {
 }
 
 export function ruleId(namespace: string, name: string, index: i32): string {
-  return "ns[" + namespace + "]-policy[" + name + "]-rule[" + index.toString() + "]";
+  return "ns[" + namespace + "]-policy[" + name + "]-rule[" + formatInt(index) + "]";
 }

@@ -1,5 +1,5 @@
 // The plugin's root context: configuration, counters, and the per-request decision shared by all modes.
-import { HttpContext, LogLevel, RootContext, TcpContext, log, setPropertyString } from "../../sdk";
+import { HttpContext, LogLevel, RootContext, TcpContext, formatInt, log, setPropertyString } from "../../sdk";
 import { Attributes } from "./attributes";
 import { PluginConfig, parseConfig } from "./config";
 import { Decision, NO_POLICY, auditMatch, decide, dryRunDenial } from "./engine";
@@ -34,8 +34,8 @@ export class RbacRoot extends RootContext {
     this.config = config;
     this.reporter = new Reporter(config.statPrefix, modeName(this.mode));
     if (log.enabled(LogLevel.Info)) {
-      log.info("identity-rbac: " + modeName(this.mode) + " mode, " + config.policyCount.toString() + " policies, " +
-        config.workloads.length.toString() + " workload(s)" + (config.dryRun ? ", dry-run" : ""));
+      log.info("identity-rbac: " + modeName(this.mode) + " mode, " + formatInt(config.policyCount) + " policies, " +
+        formatInt(config.workloads.length) + " workload(s)" + (config.dryRun ? ", dry-run" : ""));
     }
     return true;
   }

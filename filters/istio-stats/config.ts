@@ -1,10 +1,10 @@
 // istio-stats plugin configuration (JSON; README.md documents every field).
 
+import { PeerMetadata } from "../../lib/baggage";
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { parseSpiffeId } from "../../lib/spiffe";
 import { parseDecimal } from "../../lib/strings";
 import { METRIC_NAMES } from "./series";
-import { PeerMetadata } from "../../lib/baggage";
 import { Workload } from "./workload";
 
 export enum Reporter {
@@ -41,7 +41,7 @@ export class StatsConfig {
   destinationFromFilterState: bool = false;
   tcpReportingMs: u32 = DEFAULT_TCP_REPORTING_MS;
   /** Indexed like series.ts METRIC_NAMES / M_*. */
-  dropped: StaticArray<bool> = new StaticArray<bool>(10);
+  dropped: StaticArray<bool> = new StaticArray<bool>(METRIC_NAMES.length);
   downstreamPeerKey: string = "wasm.downstream_peer";
   upstreamPeerKey: string = "wasm.upstream_peer";
   upstreamPeerPrincipalKey: string = "wasm.upstream_peer_principal";
@@ -108,11 +108,11 @@ export function parseStatsConfig(text: string): StatsConfig {
 
   const keys = r.optionalObject("peerFilterState");
   if (keys !== null) {
-    c.downstreamPeerKey = keys.optionalString("downstream", c.downstreamPeerKey, false);
-    c.upstreamPeerKey = keys.optionalString("upstream", c.upstreamPeerKey, false);
-    c.upstreamPeerPrincipalKey = keys.optionalString("upstreamPrincipal", c.upstreamPeerPrincipalKey, false);
-    c.upstreamServiceKey = keys.optionalString("upstreamService", c.upstreamServiceKey, false);
-    c.sourcePeerKey = keys.optionalString("source", c.sourcePeerKey, false);
+    c.downstreamPeerKey = keys.optionalString("downstream", c.downstreamPeerKey);
+    c.upstreamPeerKey = keys.optionalString("upstream", c.upstreamPeerKey);
+    c.upstreamPeerPrincipalKey = keys.optionalString("upstreamPrincipal", c.upstreamPeerPrincipalKey);
+    c.upstreamServiceKey = keys.optionalString("upstreamService", c.upstreamServiceKey);
+    c.sourcePeerKey = keys.optionalString("source", c.sourcePeerKey);
     keys.finish();
   }
 

@@ -168,12 +168,12 @@ function serviceHost(root: StatsRoot): string {
 /** The gRPC status Envoy derives from trailers, headers or the HTTP status; "" when none (istio_stats.cc). */
 function grpcStatusText(): string {
   const status = getPropertyInt64(GRPC_STATUS_PATH, -1);
-  return status < 0 ? "" : status.toString();
+  return status < 0 ? "" : (<u64>status).toString();
 }
 
 function httpSeries(root: StatsRoot, labels: PeerLabels, host: string, grpc: bool, flags: string, code: i64, grpcStatus: string): HttpSeries {
   const protocol = grpc ? "grpc" : "http";
-  const codeText = code.toString();
+  const codeText = (<u64>max<i64>(code, 0)).toString();
   const key = host + "\n" + protocol + "\n" + flags + "\n" + codeText + "\n" + grpcStatus;
   const cache = labels.http;
   if (cache.has(key)) return cache.get(key);

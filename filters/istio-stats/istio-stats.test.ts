@@ -849,6 +849,24 @@ describe("istio-stats host calls", () => {
     }
   });
 
+  it("does not read a peer filter-state key the configuration turns off (11 calls)", async () => {
+    // A sidecar without HBONE has no wasm.downstream_peer to read: "" saves that read on every request.
+    const config = { ...JSON.parse(INBOUND_CONFIG), peerFilterState: { downstream: "" }, peerFallback: { workload: "legacy" } };
+    const runs = await measure(JSON.stringify(config), 3);
+    expect(total(runs[2])).toBe(11);
+    expect(runs[2]["env.proxy_get_property"]).toBe(6);
+
+    const { host, filters } = await inboundHttp({ configuration: JSON.stringify(config) });
+    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+    s.sendRequestHeaders(GET, true);
+    s.sendResponseHeaders([[":status", "200"]], true);
+    s.complete();
+    expect(promLines(host)).toContain(line("istio_requests_total", httpLabels(SLEEP_TO_HTTPBIN, {
+      response_code: "200", source_workload: "legacy", source_app: "unknown", source_version: "unknown", source_cluster: "unknown",
+      source_canonical_service: "unknown", source_canonical_revision: "latest",
+    }), 1));
+  });
+
   it("meets 8 calls per request when the two size histograms are dropped", async () => {
     const config = JSON.parse(INBOUND_CONFIG);
     config.metrics = [{ name: "request_bytes", drop: true }, { name: "response_bytes", drop: true }];

@@ -26,15 +26,17 @@ const LOCAL_URI_SAN: string[] = ["connection", "uri_san_local_certificate"];
  */
 const MAX_TEXT_BYTES: i32 = 8193;
 
-/** A string property (filter state, certificate SAN) as text, "" when absent, cut at MAX_TEXT_BYTES. */
-export function readText(path: string[]): string {
+/** A string property (filter state, certificate SAN) as text, "" when absent or not read, cut at MAX_TEXT_BYTES. */
+export function readText(path: string[] | null): string {
+  if (path === null) return "";
   const value = getProperty(path);
   if (value === null) return "";
   return String.UTF8.decodeUnsafe(changetype<usize>(value), <usize>min(value.byteLength, MAX_TEXT_BYTES));
 }
 
-function filterStatePath(key: string): string[] {
-  return ["filter_state", key];
+/** `filter_state.<key>`; null when the configuration turned the key off (""), which saves its read. */
+function filterStatePath(key: string): string[] | null {
+  return key.length == 0 ? null : ["filter_state", key];
 }
 
 /** Bounds of the peer cache; past either it starts over (label strings are cheap to rebuild). */
@@ -44,11 +46,11 @@ const MAX_CACHED_CHARS: i32 = 1 << 20;
 export class PeerSource {
   private peers: Map<string, PeerLabels> = new Map<string, PeerLabels>();
   private budget: CacheBudget = new CacheBudget();
-  private downstreamPath: string[];
-  private upstreamPath: string[];
-  private upstreamPrincipalPath: string[];
-  private sourcePath: string[];
-  private upstreamServicePath: string[];
+  private downstreamPath: string[] | null;
+  private upstreamPath: string[] | null;
+  private upstreamPrincipalPath: string[] | null;
+  private sourcePath: string[] | null;
+  private upstreamServicePath: string[] | null;
   /** Learned from the first connection that has one, unless configured. */
   private localPrincipal: string;
 

@@ -1,6 +1,7 @@
 // The plugin's root context: configuration, the local workload, the peer label cache, the TCP byte flusher and
 // the stream contexts of its mode. One class serves the three modes; the root_id picks the mode (filter.ts).
 
+import { PeerMetadata } from "../../lib/baggage";
 import { HttpContext, RootContext, TcpContext, getPropertyInt64, log, setEffectiveContext } from "../../sdk";
 import { Reporter, StatsConfig, parseStatsConfig } from "./config";
 import { HttpStatsContext } from "./http-stream";
@@ -8,7 +9,6 @@ import { PeerSource } from "./peer-source";
 import { MetricSelection, TcpFlusher } from "./series";
 import { TcpStatsContext } from "./tcp-stream";
 import { TunnelStatsContext } from "./tunnel-stream";
-import { PeerMetadata } from "../../lib/baggage";
 import { Workload, fillWorkload, workloadFromNodeMetadata } from "./workload";
 
 export enum Mode {

@@ -2,6 +2,7 @@
 // ("use": ["abort=sdk/runtime/abort/abort"]) so modules never import env.abort, which Envoy does not provide.
 // It logs at critical through proxy_log (allowed in every phase, even _initialize) and traps; Envoy then applies
 // the plugin's failure policy.
+import { formatInt } from "../format";
 import { LogLevel } from "../types";
 import { proxy_log } from "../hostcalls";
 import { utf8Length, writeUtf8 } from "../memory";
@@ -13,7 +14,7 @@ export function abort(message: string | null, fileName: string | null, line: u32
     // A second abort while reporting (e.g. out of memory again) just traps.
     aborting = true;
     let text = "abort: " + (message !== null ? message : "(no message)");
-    if (fileName !== null) text += " at " + fileName + ":" + line.toString() + ":" + column.toString();
+    if (fileName !== null) text += " at " + fileName + ":" + formatInt(line) + ":" + formatInt(column);
     // Encoded into fresh memory rather than the shared scratch block, which may be mid-use.
     const size = utf8Length(text);
     const buf = heap.alloc(size);

@@ -178,3 +178,17 @@ describe("proxy_set_property (§5, §10.10)", () => {
     expect(s2.filterState.plain("wasm.target")).toBeNull();
   });
 });
+
+describe("response.code from a hostile :status", () => {
+  it("parses like absl::SimpleAtoi into uint64 and keeps a uint32, absent when unparsable", async () => {
+    const { statusCode } = await import("../../emulator/http-stream.ts");
+    expect(statusCode("200")).toBe(200);
+    expect(statusCode(" 404 ")).toBe(404);
+    expect(statusCode("+503")).toBe(503);
+    expect(statusCode("4294967297")).toBe(1);
+    expect(statusCode("99999999999999999999999")).toBe(0);
+    expect(statusCode("1e400")).toBe(0);
+    expect(statusCode("abc")).toBe(0);
+    expect(statusCode("")).toBe(0);
+  });
+});

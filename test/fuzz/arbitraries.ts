@@ -138,6 +138,15 @@ export const authority = (knownIps: string[] = [], knownHosts: string[] = []) =>
     { weight: 1, arbitrary: anyText },
   );
 
+/**
+ * An upstream `:status`: Envoy's codecs only pass three-digit codes (HTTP/1 status line, HTTP/2 `:status`), so
+ * filters never see anything else.
+ */
+export const responseStatus = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom("200", "204", "301", "401", "403", "404", "500", "503", "504") },
+  { weight: 2, arbitrary: fc.integer({ min: 100, max: 999 }).map(String) },
+);
+
 export const headerName = fc.oneof(
   fc.constantFrom("baggage", "forwarded", "x-forwarded-for", "x-envoy-original-dst-host", "x-envoy-peer-metadata",
     "x-envoy-peer-metadata-id", "traceparent", "content-type", "host", "x-forwarded-client-cert", "grpc-status",
