@@ -1,7 +1,7 @@
 // One operation of a scenario through the emulator, and loading a scenario's plugins (or its floor modules).
 import { readFileSync } from "node:fs";
 import { Host, type HttpStream, type Plugin, type TcpConnection } from "../emulator/index.ts";
-import { modulePath, REQUEST_BYTES, RESPONSE_BYTES, type FilterSpec, type Scenario, type Shape } from "./scenarios.ts";
+import { modulePath, REQUEST_BYTES, RESPONSE_BYTES, type FilterSpec, type Scenario } from "./scenarios.ts";
 
 /** Runs one request (HTTP shapes) or connection (TCP) through `filters`; returns the finished stream. */
 export function runOperation(host: Host, filters: Plugin[], scenario: Scenario): HttpStream | TcpConnection {
@@ -82,5 +82,3 @@ export function memoryPages(plugins: Plugin[]): number {
   for (const vm of vms) pages += vm.mem.memory.buffer.byteLength / 65536;
   return pages;
 }
-
-export type { Shape };

@@ -7,14 +7,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cpus, totalmem, platform, arch, release } from "node:os";
-import { PluginLoadError, type Plugin } from "../emulator/index.ts";
+import { Host, PluginLoadError } from "../emulator/index.ts";
 import { floorCallbacks, floorModule } from "./floor.ts";
 import { loadFilter, loadFloor, loadScenario, memoryPages, moduleBytes, runOperation } from "./lifecycle.ts";
 import { interleave, iqrPercent, median, warmUp } from "./measure.ts";
 import { probe } from "./probe.ts";
 import { scenarios, type Scenario } from "./scenarios.ts";
 import { checkTargets, type BenchResult, type TargetCheck } from "./targets.ts";
-import { Host } from "../emulator/index.ts";
 
 interface Options { json: boolean; out: string | null; ops: number; rounds: number; only: string[] | null; strict: boolean; updateReadme: boolean }
 
@@ -227,5 +226,3 @@ main().then((code) => { process.exitCode = code; }, (err) => {
   log(err instanceof Error ? err.stack ?? err.message : String(err));
   process.exitCode = 2;
 });
-
-export type { Plugin };

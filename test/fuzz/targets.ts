@@ -8,7 +8,7 @@ import { Host, type HeaderList, type HttpStream, type Plugin, type Props, type T
 import type { FilterState } from "../../emulator/filter-state.ts";
 import { HTTPBIN_NODE, istioStatsTags, modulePath, ROOT } from "../../bench/scenarios.ts";
 import * as A from "./arbitraries.ts";
-import { PropertyViolation, type Env, type Outcome, type Target } from "./session.ts";
+import { PropertyViolation, type Env, type Target } from "./session.ts";
 
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/;
 const readJson = (path: string): any => JSON.parse(readFileSync(`${ROOT}${path}`, "utf8"));
