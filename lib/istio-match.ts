@@ -15,7 +15,7 @@
 // matches any identity value — it is treated like "no identity", which also bounds the matching cost.
 
 import { SPIFFE_MAX_LENGTH, SPIFFE_SCHEME_PREFIX, parseSpiffeId } from "./spiffe";
-import { asciiLower } from "./strings";
+import { StringBuilder, asciiLower, splitBounded } from "./strings";
 
 export enum StringMatchKind {
   Exact = 0,
@@ -234,6 +234,15 @@ function isTemplateLiteralChar(c: i32): bool {
   );
 }
 
+function withoutBraces(s: string): string {
+  const out = new StringBuilder(s.length);
+  for (let i = 0, n = s.length; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c != 0x7b && c != 0x7d) out.appendCharCode(c);
+  }
+  return out.toString();
+}
+
 /**
  * An AuthorizationPolicy path template. Istio only accepts `{*}` and `{**}` as whole path segments, turns
  * them into `*` and `**` and hands the result to Envoy's uri_template matcher: `*` matches one non-empty
@@ -253,7 +262,7 @@ export class PathTemplate {
     let last = pattern.length;
     while (first < last && pattern.charCodeAt(first) == 0x2f) first++;
     while (last > first && pattern.charCodeAt(last - 1) == 0x2f) last--;
-    const segments = pattern.substring(first, last).split("/");
+    const segments = splitBounded(pattern.substring(first, last), 0x2f, TEMPLATE_MAX_LENGTH + 1)!; // never more parts
     let sawMatchAny = false;
     for (let i = 0; i < segments.length; i++) {
       const segment = unchecked(segments[i]);
@@ -265,7 +274,8 @@ export class PathTemplate {
       if (segment.length == 0) return null;
       for (let k = 0; k < segment.length; k++) if (!isTemplateLiteralChar(segment.charCodeAt(k))) return null;
     }
-    const sanitized = pattern.replaceAll("{**}", "**").replaceAll("{*}", "*");
+    // Istio's rewrite {**} → **, {*} → *: after the checks above braces occur only in those two operators.
+    const sanitized = withoutBraces(pattern);
     const t = new PathTemplate();
     let sawTextGlob = false;
     let i = 0;

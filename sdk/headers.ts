@@ -4,8 +4,8 @@
 // is empty — copy what you need in on_request_headers.
 import { MapType, WasmResult } from "./types";
 import {
-  addHeaderMapValue, getHeaderMapByteSize, getHeaderMapPairs, getHeaderMapValue, lastPairsWereUtf8, removeHeaderMapValue,
-  replaceHeaderMapValue, setHeaderMapPairs,
+  addHeaderMapValue, getHeaderMapByteSize, getHeaderMapPairs, getHeaderMapPairsChecked, getHeaderMapValue, lastPairsWereUtf8, lastStatus,
+  removeHeaderMapValue, replaceHeaderMapValue, setHeaderMapPairs,
 } from "./hostcalls";
 import { HeaderPair } from "./pairs";
 
@@ -42,8 +42,9 @@ export class HeaderMap {
    * (`HeaderSnapshot.commit`). Empty when the map is not accessible now. It does not follow later changes to the map.
    */
   snapshot(): HeaderSnapshot {
-    const pairs = getHeaderMapPairs(this.type);
-    return new HeaderSnapshot(pairs, lastPairsWereUtf8());
+    const pairs = getHeaderMapPairsChecked(this.type);
+    // Writing the whole map back is safe only if the read got all of it, byte for byte.
+    return new HeaderSnapshot(pairs, lastStatus() == WasmResult.Ok && lastPairsWereUtf8());
   }
 
   /** Replaces the whole map. */
@@ -70,7 +71,10 @@ class HeaderEdit {
 export class HeaderSnapshot {
   private edits: HeaderEdit[] = [];
 
-  /** `exact`: every name and value decoded losslessly, so the pairs can be written back as they are. */
+  /**
+   * `exact`: the read succeeded and every name and value decoded losslessly, so the pairs can be written back as
+   * they are; otherwise `commit` replays the edits one call each.
+   */
   constructor(public pairs: HeaderPair[], public exact: bool = true) {}
 
   /** First value of `name` (lower-case), or null when absent. */

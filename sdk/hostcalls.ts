@@ -232,22 +232,32 @@ export function setBufferString(type: BufferType, start: u32, size: u32, value: 
 
 let pairsWereUtf8: bool = true;
 
-/** All entries of a header map in Envoy's order (empty when the map is unavailable). */
-export function getHeaderMapPairs(type: MapType): HeaderPair[] {
+// @ts-ignore: decorator
+@inline function readHeaderMapPairs(type: MapType, checkUtf8: bool): HeaderPair[] {
   pairsWereUtf8 = true;
   if (record(proxy_get_header_map_pairs(type, RETURN_PTR, RETURN_PTR + 4)) != WasmResult.Ok) return new Array<HeaderPair>(0);
   const ptr = returnedPointer();
   const size = returnedSize();
   const pairs = decodePairs(ptr, size);
-  pairsWereUtf8 = pairsAreUtf8(ptr, size);
+  if (checkUtf8) pairsWereUtf8 = pairsAreUtf8(ptr, size);
   discard(ptr);
   return pairs;
 }
 
+/** All entries of a header map in Envoy's order (empty when the map is unavailable). */
+export function getHeaderMapPairs(type: MapType): HeaderPair[] {
+  return readHeaderMapPairs(type, false);
+}
+
 /**
- * Whether every name and value of the last `getHeaderMapPairs` was valid UTF-8, i.e. the decoded strings encode
- * back to the same bytes (header values may legally carry other bytes, e.g. Latin-1).
+ * Like getHeaderMapPairs, and also checks that every name and value was valid UTF-8, i.e. that the decoded strings
+ * encode back to the same bytes (header values may legally carry other bytes, e.g. Latin-1): see lastPairsWereUtf8.
  */
+export function getHeaderMapPairsChecked(type: MapType): HeaderPair[] {
+  return readHeaderMapPairs(type, true);
+}
+
+/** Result of the last getHeaderMapPairsChecked (true after getHeaderMapPairs, which does not check). */
 export function lastPairsWereUtf8(): bool {
   return pairsWereUtf8;
 }

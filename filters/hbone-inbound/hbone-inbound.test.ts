@@ -64,6 +64,24 @@ describe("hbone-inbound: accepted CONNECTs", () => {
     expect(header("x-envoy-peer-metadata-id")).toEqual([]);
   });
 
+  it("never reads a header it strips: stripped baggage and forwarded publish nothing", async () => {
+    const config = { ...FIXTURE, sourceMetadata: "baggage", stripHeaders: ["baggage", "forwarded"] };
+    const { get, header, s } = await connect("10.0.1.20:80", [
+      ["baggage", SLEEP_BAGGAGE], ["forwarded", 'for="10.0.0.10:1";host=httpbin.default.svc.cluster.local'],
+    ], { config });
+    expect(s.localResponse).toBeNull();
+    expect(header("baggage")).toEqual([]);
+    expect(header("forwarded")).toEqual([]);
+    expect(get("wasm.downstream_peer")).toBeNull();
+    expect(get("wasm.upstream_service")).toBeNull();
+    // the same request without stripping does publish both
+    const kept = await connect("10.0.1.20:80", [
+      ["baggage", SLEEP_BAGGAGE], ["forwarded", 'for="10.0.0.10:1";host=httpbin.default.svc.cluster.local'],
+    ], { config: { ...FIXTURE, sourceMetadata: "baggage" } });
+    expect(kept.get("wasm.downstream_peer")).toBe(SLEEP_BAGGAGE);
+    expect(kept.get("wasm.upstream_service")).toBe("httpbin.default.svc.cluster.local");
+  });
+
   it("maps service-hostname:port to the local backend's target port", async () => {
     const { get, s } = await connect("httpbin.default.svc.cluster.local:8000");
     expect(s.localResponse).toBeNull();

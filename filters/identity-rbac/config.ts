@@ -99,7 +99,7 @@ export function parseConfig(text: string, mode: Mode): PluginConfig {
     config.denyBody = "";
   }
   if (deny !== null) {
-    if (mode == Mode.L4) deny.failHere("a network filter denies by closing the connection; denyResponse applies to HTTP modes only");
+    if (mode == Mode.L4) deny.failHere("a network filter denies by closing the connection (HTTP modes only)");
     config.denyStatus = <i32>deny.requiredInt("status", 200, 599);
     config.denyBody = deny.optionalString("body", "", true);
     deny.finish();

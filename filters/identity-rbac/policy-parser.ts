@@ -19,7 +19,7 @@ export function parsePolicy(name: string, namespace: string, dryRun: bool, spec:
   if (actionText == "DENY") action = Action.Deny;
   else if (actionText == "AUDIT") action = Action.Audit;
   else if (actionText == "CUSTOM") {
-    spec.fail("action", "CUSTOM (external authorization) is not supported by identity-rbac; use ALLOW, DENY or AUDIT");
+    spec.fail("action", "CUSTOM (external authorization) is not supported; use ALLOW, DENY or AUDIT");
   }
   const policy = new Policy(name, namespace, action, dryRun);
   if (spec.value("provider") !== null && actionText != "CUSTOM") spec.fail("provider", "only valid with action CUSTOM");
@@ -46,7 +46,7 @@ export function parsePolicy(name: string, namespace: string, dryRun: bool, spec:
 
   const rules = spec.optionalArray("rules");
   if (action == Action.Deny && rules.length == 0) {
-    spec.failHere("DENY action without `rules` is meaningless as it will never be triggered; add an empty rule `{}` to deny every request");
+    spec.failHere("DENY action without `rules` never matches; add `rules: [{}]` to deny everything");
   }
   for (let i = 0; i < rules.length; i++) {
     policy.rules.push(parseRule(rules.object(i), i, ruleId(namespace, name, i), namespace));
@@ -173,7 +173,7 @@ function parseSource(s: ConfigReader, policyNamespace: string): SourceMatch {
   m.requestPrincipals = s.optionalStringArray("requestPrincipals").length;
   m.notRequestPrincipals = s.optionalStringArray("notRequestPrincipals").length;
   if (s.has("trustDomains") || s.has("notTrustDomains")) {
-    s.fail(s.has("trustDomains") ? "trustDomains" : "notTrustDomains", "not supported by identity-rbac (match the trust domain in principals instead)");
+    s.fail(s.has("trustDomains") ? "trustDomains" : "notTrustDomains", "not supported (match the trust domain in principals)");
     s.allow("trustDomains").allow("notTrustDomains");
   }
   if ((m.principals.length + m.notPrincipals.length + m.namespaces.length + m.notNamespaces.length) > 0 &&
@@ -195,8 +195,8 @@ function pathMatches(op: ConfigReader, key: string): Array<PathMatch> {
     if (isPathTemplate(v)) {
       const template = PathTemplate.compile(v);
       if (template === null) {
-        arr.fail(i, "invalid path template \"" + v + "\": it must start with '/', {*} and {**} must be whole segments, " +
-          "{**} only as the last operator, and other segments RFC 3986 path characters");
+        arr.fail(i, "invalid path template \"" + v + "\": must start with '/'; {*}, {**} whole segments, {**} last; " +
+          "other segments RFC 3986 path characters");
       } else out.push(new PathMatch(null, template));
     } else if (v.includes("{") || v.includes("}")) {
       arr.fail(i, "invalid path \"" + v + "\": '{' or '}' outside a {*} or {**} template");
@@ -281,7 +281,7 @@ function parseCondition(c: ConfigReader): Condition {
 }
 
 function unsupportedKeyReason(key: string): string {
-  if (key == "destination.namespace") return "attribute destination.namespace is replaced by the policy's metadata.namespace";
+  if (key == "destination.namespace") return "destination.namespace is replaced by the policy's namespace";
   if (key.startsWith("destination.labels")) return "attribute " + key + " is replaced by the workload selector";
   if (key == "destination.name" || key == "destination.user") return "deprecated attribute " + key + ": only supported in v1alpha1";
   if (key.startsWith("experimental.envoy.filters.") || key.startsWith("request.experimental.") || key == "source.serviceAccount") {
