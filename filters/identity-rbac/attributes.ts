@@ -1,12 +1,15 @@
 // What a decision looks at, read lazily from Envoy so a request costs only the host calls its policies need.
 //
 // Identity comes from one place only: `connection.uri_san_peer_certificate`, the first URI SAN of the mTLS
-// peer certificate. No header (baggage, forwarded, x-forwarded-client-cert, x-forwarded-for, ...) is ever
-// consulted for the peer, its namespace or its address.
+// peer certificate — or, where the plugin is configured with `peerPrincipalFilterState` (an internal listener
+// behind the listener that terminates the mTLS), the copy of that SAN Envoy's own set_filter_state filter stored
+// under a key no Wasm filter can write (lib/peer-principal.ts). No header (baggage, forwarded,
+// x-forwarded-client-cert, x-forwarded-for, ...) is ever consulted for the peer, its namespace or its address.
 import { HeaderPair, getPropertyString, requestHeaders } from "../../sdk";
 import { IpAddress, SocketAddress, parseHostPort, parseSocketAddress } from "../../lib/address";
 import { SpiffeId, parseSpiffeId, principalOf } from "../../lib/spiffe";
 import { stripQueryAndFragment } from "../../lib/istio-match";
+import { firstUriSan } from "../../lib/peer-principal";
 import { Mode } from "./mode";
 
 const PEER_URI_SAN = ["connection", "uri_san_peer_certificate"];
@@ -36,14 +39,22 @@ export class Attributes {
   /** ztunnel semantics (L4, CONNECT) rather than Envoy's (L7) where the two differ. */
   readonly ztunnel: bool;
 
-  constructor(public mode: Mode) {
+  /** `peerFilterStateKey`: "" = the connection's certificate, else the trusted filter-state copy of its SAN. */
+  constructor(public mode: Mode, private peerFilterStateKey: string = "") {
     this.ztunnel = mode != Mode.L7;
   }
 
   private loadPeer(): void {
     if (this.peerLoaded) return;
     this.peerLoaded = true;
-    const uri = getPropertyString(PEER_URI_SAN);
+    const key = this.peerFilterStateKey;
+    let uri: string | null;
+    if (key.length == 0) {
+      uri = getPropertyString(PEER_URI_SAN);
+    } else {
+      const formatted = getPropertyString(["filter_state", key]);
+      uri = formatted === null ? null : firstUriSan(formatted!);
+    }
     if (uri === null || uri.length == 0) return;
     this.peerUriValue = uri;
     this.principalValue = principalOf(uri);

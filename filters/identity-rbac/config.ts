@@ -6,11 +6,13 @@
 //   "policies": [{"name": "allow-sleep", "namespace": "foo", "dryRun": false, "spec": { AuthorizationPolicy spec }}],
 //   "dryRun": false,                             // log and count denials without enforcing them
 //   "denyResponse": {"status": 403, "body": "RBAC: access denied"},   // HTTP modes
-//   "statPrefix": "identity_rbac"
+//   "statPrefix": "identity_rbac",
+//   "peerPrincipalFilterState": "io.istio.peer_principal"  // peer from Envoy's set_filter_state, not the TLS socket
 // }
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { IpAddress, parseIp } from "../../lib/address";
 import { JsonValue } from "../../lib/json";
+import { peerPrincipalKeyProblem } from "../../lib/peer-principal";
 import { Mode, modeName, usesZtunnelSemantics } from "./mode";
 import { Policy } from "./policy";
 import { parsePolicy } from "./policy-parser";
@@ -27,6 +29,12 @@ export class PluginConfig {
   denyBody: string = "RBAC: access denied";
   statPrefix: string = "";
   policyCount: i32 = 0;
+  /**
+   * Filter-state key holding the peer's URI SAN(s) as Envoy's set_filter_state formatted them
+   * (`%DOWNSTREAM_PEER_URI_SAN%`), for listeners that do not terminate the mTLS themselves; "" = the connection's
+   * own certificate (`connection.uri_san_peer_certificate`).
+   */
+  peerPrincipalFilterState: string = "";
 
   constructor(public mode: Mode, public errors: ConfigErrors) {}
 
@@ -92,6 +100,13 @@ export function parseConfig(text: string, mode: Mode): PluginConfig {
   config.dryRun = r.optionalBool("dryRun", false);
   config.statPrefix = r.optionalString("statPrefix", "identity_rbac." + modeName(mode), false);
   if (r.has("statPrefix") && !isStatName(config.statPrefix)) r.fail("statPrefix", "use lower-case letters, digits, '_' and '.'");
+
+  if (r.has("peerPrincipalFilterState")) {
+    const key = r.optionalString("peerPrincipalFilterState", "", true);
+    const problem = peerPrincipalKeyProblem(key);
+    if (problem.length > 0) r.fail("peerPrincipalFilterState", problem);
+    else config.peerPrincipalFilterState = key;
+  }
 
   const deny = r.optionalObject("denyResponse");
   if (mode == Mode.Connect) {

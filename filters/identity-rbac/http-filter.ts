@@ -8,7 +8,7 @@ export class RbacHttpContext extends HttpContext {
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
     const root = changetype<RbacRoot>(this.root);
     const config = root.config!;
-    const attrs = new Attributes(root.mode);
+    const attrs = new Attributes(root.mode, root.config!.peerPrincipalFilterState);
     let malformed = "";
     if (root.mode == Mode.Connect) {
       // The tunnelled destination must be known before any policy can be applied to it.

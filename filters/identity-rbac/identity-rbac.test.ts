@@ -5,15 +5,18 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { parse as parseYaml } from "yaml";
-import { Host, PluginLoadError, envoyImportNames } from "../../emulator/index.ts";
+import { FilterState, Host, LifeSpan, PluginLoadError, envoyImportNames } from "../../emulator/index.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const WASM = here("../../build/identity-rbac.wasm");
 let module: Uint8Array;
 
+const SPOOFER = "build/test/identity-rbac/peer-spoofer.wasm";
+
 beforeAll(async () => {
   await compileAssemblyScript("filters/identity-rbac/filter.ts", "build/identity-rbac.wasm");
+  await compileAssemblyScript("filters/identity-rbac/fixtures/peer-spoofer.ts", SPOOFER);
   module = readFileSync(WASM);
 });
 
@@ -238,6 +241,108 @@ describe("spoofing: nothing in the request changes who the peer is", () => {
     s.sendRequestHeaders([[":method", "GET"], [":path", "/"], [":authority", "h"], [":scheme", "https"],
       ["x-forwarded-client-cert", `URI=${CLIENT_BAR}`], ["baggage", "k8s.namespace.name=bar"]], true);
     expect(s.localResponse).toBeNull();
+  });
+});
+
+describe("peer principal from Envoy's set_filter_state (an internal listener behind the mTLS terminate)", () => {
+  // waypoint.yaml: connect_terminate copies %DOWNSTREAM_PEER_URI_SAN% into `io.istio.peer_principal` (factory
+  // envoy.string, shared_with_upstream ONCE); main_internal's connection receives it with Connection life span and
+  // has no certificate of its own. The emulator stores it as Envoy's set_filter_state does: a string object.
+  const TRUSTED = "io.istio.peer_principal";
+
+  function internalConnection(value: string | null): FilterState {
+    const fs = new FilterState(LifeSpan.Connection);
+    if (value !== null) fs.set(TRUSTED, value, LifeSpan.Connection);
+    return fs;
+  }
+
+  async function l7Through(value: string | null, options: { trusted?: boolean; spoof?: string; extraHeaders?: Array<[string, string]> } = {}) {
+    const host = new Host({ logLevel: "debug" });
+    const extra = options.trusted === false ? {} : { peerPrincipalFilterState: TRUSTED };
+    const rbac = await load(host, "l7", configFor(allowSleep, extra));
+    const filters = [];
+    if (options.spoof !== undefined) filters.push(await host.loadPlugin({ module: SPOOFER, name: "spoofer", vmId: "spoofer" }));
+    filters.push(rbac);
+    // An internal connection: no TLS, an envoy internal peer address (restored by original_dst).
+    const s = host.httpStream({ filters, connection: connectionProps(null, "10.1.0.7:40000", "10.0.0.5:8000"), connectionFilterState: internalConnection(value) });
+    const headers: Array<[string, string]> = [[":method", "GET"], [":path", "/info"], [":authority", "httpbin"], [":scheme", "http"]];
+    if (options.spoof !== undefined) headers.push(["x-test-spoof", options.spoof]);
+    s.sendRequestHeaders([...headers, ...(options.extraHeaders ?? [])], true);
+    expect(host.traps).toEqual([]);
+    return { host, s };
+  }
+
+  it("enforces principal rules with the principal Envoy copied from the TLS handshake", async () => {
+    const allowed = await l7Through(SLEEP);
+    expect(allowed.s.localResponse).toBeNull();
+    expect(decisionLine(allowed.host)).toEqual({ verdict: "allowed", policy: "ns[foo]-policy[allow-sleep]-rule[0]" });
+    expect(allowed.host.logs.find((l) => l.message.startsWith("identity-rbac: allowed"))!.message).toContain(`peer=${SLEEP}`);
+
+    const denied = await l7Through(CLIENT_BAR);
+    expect(denied.s.localResponse?.status).toBe(403);
+    expect(denied.host.logs.find((l) => l.message.startsWith("identity-rbac: denied"))!.message).toContain(`peer=${CLIENT_BAR}`);
+  });
+
+  it("takes the first of several URI SANs (Envoy joins them with ',') and reads '-' or absence as no certificate", async () => {
+    expect((await l7Through(`${SLEEP},spiffe://cluster.local/ns/bar/sa/client`)).s.localResponse).toBeNull();
+    expect((await l7Through(`${CLIENT_BAR},${SLEEP}`)).s.localResponse?.status).toBe(403);
+    for (const none of ["-", "", null]) {
+      const { s, host } = await l7Through(none);
+      expect(s.localResponse?.status).toBe(403);
+      expect(host.logs.find((l) => l.message.startsWith("identity-rbac: denied"))!.message).toContain("peer=-");
+    }
+  });
+
+  it("ignores the filter-state copy unless configured to trust it (the certificate is the default)", async () => {
+    const { s } = await l7Through(SLEEP, { trusted: false });
+    expect(s.localResponse?.status).toBe(403);
+  });
+
+  it("cannot be spoofed by a Wasm filter writing filter state, or by request headers", async () => {
+    const forged = [...FORGED_IDENTITY, [TRUSTED, SLEEP], ["x-istio-peer-principal", SLEEP]] as Array<[string, string]>;
+    // The real peer (bar/client) stays the peer, whatever an earlier Wasm filter or the client claims.
+    const real = await l7Through(CLIENT_BAR, { spoof: SLEEP, extraHeaders: forged });
+    expect(real.s.localResponse?.status).toBe(403);
+    const spoofLog = real.host.logs.map((l) => l.message).filter((m) => m.startsWith("spoof "));
+    // proxy_set_property can only create wasm.<name>; set_envoy_filter_state only keys of registered factories.
+    expect(spoofLog).toContain("spoof io.istio.peer_principal set_property=ok set_envoy_filter_state=refused");
+    expect(real.s.filterState.plain(`wasm.${TRUSTED}`)).toBe(SLEEP);
+    expect(real.s.filterState.plain(TRUSTED)).toBe(CLIENT_BAR);
+    // Without Envoy's copy there is no principal, however much is forged.
+    const none = await l7Through(null, { spoof: SLEEP, extraHeaders: forged });
+    expect(none.s.localResponse?.status).toBe(403);
+    expect(none.host.logs.find((l) => l.message.startsWith("identity-rbac: denied"))!.message).toContain("peer=-");
+  });
+
+  it("works for the network filter on an internal listener too", async () => {
+    const host = new Host({ logLevel: "debug" });
+    const plugin = await load(host, "l4", configFor(allowSleep, { peerPrincipalFilterState: TRUSTED }));
+    for (const [peer, allowed] of [[SLEEP, true], [CLIENT_BAR, false]] as const) {
+      const conn = host.tcpConnection({ filters: [plugin], properties: connectionProps(null, "10.1.0.7:40000", "10.0.0.5:8000") });
+      conn.filterState.set(TRUSTED, peer, LifeSpan.Connection);
+      conn.open();
+      conn.downstreamData("ping", false);
+      expect(conn.closed === null).toBe(allowed);
+    }
+  });
+
+  it.each([
+    ["wasm.peer_principal", "proxy_set_property"],
+    ["wasm.io.istio.peer_principal", "proxy_set_property"],
+    ["envoy.string", "set_envoy_filter_state"],
+    ["envoy.filters.listener.original_dst.remote_ip", "set_envoy_filter_state"],
+    ["", "1..256"],
+    ["io.istio.peer principal", "printable"],
+  ])("rejects peerPrincipalFilterState %j at configure", async (key, reason) => {
+    for (const mode of ["l7", "l4", "connect"] as const) {
+      const host = new Host();
+      await expect(load(host, mode, configFor(allowSleep, { peerPrincipalFilterState: key }))).rejects.toBeInstanceOf(PluginLoadError);
+      const errors = host.logs.filter((l) => l.level === "error").map((l) => l.message).join("\n");
+      expect(errors).toContain("$.peerPrincipalFilterState: ");
+      expect(errors).toContain(reason);
+    }
+    const host = new Host();
+    await expect(load(host, "l7", configFor(allowSleep, { peerPrincipalFilterState: 7 }))).rejects.toBeInstanceOf(PluginLoadError);
   });
 });
 

@@ -15,7 +15,7 @@ export class RbacTcpContext extends TcpContext {
     if (this.decided) return;
     this.decided = true;
     const root = changetype<RbacRoot>(this.root);
-    this.denied = root.evaluate(new Attributes(root.mode)).deny;
+    this.denied = root.evaluate(new Attributes(root.mode, root.config!.peerPrincipalFilterState)).deny;
     if (this.denied) this.closeDownstream();
   }
 

@@ -4,6 +4,8 @@ import { PeerMetadata } from "../../lib/baggage";
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { parseSpiffeId } from "../../lib/spiffe";
 import { parseDecimal } from "../../lib/strings";
+import { peerPrincipalKeyProblem } from "../../lib/peer-principal";
+import { WorkloadTable, readWorkloadTableField } from "../../lib/workloads";
 import { METRIC_NAMES } from "./series";
 import { Workload } from "./workload";
 
@@ -49,8 +51,20 @@ export class StatsConfig {
   upstreamServiceKey: string = "wasm.upstream_service";
   /** Source workload baggage published by hbone-outbound (source reporter on a node-level proxy). */
   sourcePeerKey: string = "wasm.hbone_baggage";
+  /** hbone-outbound's route (`hbone`, `waypoint`, `plain`, `passthrough`, `blackhole`), source reporter. */
+  routeKey: string = "wasm.hbone_route";
   /** Peer metadata used when the peer filter state is absent (never a principal). */
   peerFallback: Workload = new PeerMetadata();
+  /**
+   * Filter-state key with the downstream peer's URI SAN copied by Envoy's set_filter_state
+   * (`%DOWNSTREAM_PEER_URI_SAN%`), read instead of the connection's certificate; "" = the certificate.
+   */
+  peerPrincipalFilterState: string = "";
+  /**
+   * Source reporter on a node-level proxy: the workload table hbone-outbound routes with; the source workload and
+   * (for tunnelled connections) its identity are looked up by the connection's source IP. null = not configured.
+   */
+  sourceWorkloads: WorkloadTable | null = null;
 }
 
 /** Parses and validates the configuration; problems (with JSON paths) end up in `errors`. */
@@ -113,7 +127,20 @@ export function parseStatsConfig(text: string): StatsConfig {
     c.upstreamPeerPrincipalKey = keys.optionalString("upstreamPrincipal", c.upstreamPeerPrincipalKey);
     c.upstreamServiceKey = keys.optionalString("upstreamService", c.upstreamServiceKey);
     c.sourcePeerKey = keys.optionalString("source", c.sourcePeerKey);
+    c.routeKey = keys.optionalString("route", c.routeKey);
     keys.finish();
+  }
+
+  if (r.has("peerPrincipalFilterState")) {
+    const key = r.optionalString("peerPrincipalFilterState", "", true);
+    const problem = peerPrincipalKeyProblem(key);
+    if (problem.length > 0) r.fail("peerPrincipalFilterState", problem);
+    else c.peerPrincipalFilterState = key;
+  }
+
+  if (r.has("workloads")) {
+    c.sourceWorkloads = readWorkloadTableField(r, "workloads");
+    if (c.reporterGiven && c.reporter != Reporter.Source) r.fail("workloads", "only a source reporter looks up its source workload");
   }
 
   const fallback = r.optionalObject("peerFallback");

@@ -1,7 +1,9 @@
 // HTTP mode: one report per request, at the access-log phase (as Istio's filters do), so requests that an
 // earlier filter answered locally are counted too.
 
-import { FilterHeadersStatus, HttpContext, getPropertyInt64, getPropertyString, requestHeaders } from "../../sdk";
+import {
+  FilterHeadersStatus, HeaderSnapshot, HttpContext, formatInt, getPropertyInt64, getPropertyString, requestHeaders,
+} from "../../sdk";
 import { parseDecimal } from "../../lib/strings";
 import { GRPC_RESPONSE_STATUS, REQUEST_PROTOCOL, RESPONSE_CODE, RESPONSE_FLAGS, CONNECTION_SECURITY_POLICY } from "./labels";
 import { PeerLabels, encodeTag } from "./peer-labels";
@@ -36,11 +38,13 @@ export class HttpStatsContext extends HttpContext {
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
     const root = changetype<StatsRoot>(this.root);
     this.headersSeen = true;
-    this.grpc = isGrpcContentType(requestHeaders.get("content-type"));
+    // One read for both headers when the Host header may name the service (a gRPC stream needs it now).
+    const headers = mayUseHostHeader(root) ? requestHeaders.snapshot() : null;
+    this.grpc = isGrpcContentType(headers !== null ? headers.get("content-type") : requestHeaders.get("content-type"));
     if (this.grpc && root.peers !== null) {
       // Long gRPC streams report message counts on the timer, which can no longer see the request headers.
       this.labels = root.peers!.current();
-      this.host = serviceHost(root);
+      this.host = serviceHost(root, headers);
       this.startLive(root);
     }
     return FilterHeadersStatus.Continue;
@@ -50,12 +54,16 @@ export class HttpStatsContext extends HttpContext {
     const root = changetype<StatsRoot>(this.root);
     const peers = root.peers;
     if (peers === null) return;
-    // A request answered before it reached this filter never called onRequestHeaders.
-    if (!this.headersSeen) this.grpc = isGrpcContentType(requestHeaders.get("content-type"));
+    // A request answered before it reached this filter never called onRequestHeaders: read both headers at once.
+    let headers: HeaderSnapshot | null = null;
+    if (!this.headersSeen) {
+      headers = mayUseHostHeader(root) ? requestHeaders.snapshot() : null;
+      this.grpc = isGrpcContentType(headers !== null ? headers.get("content-type") : requestHeaders.get("content-type"));
+    }
     let labels = this.labels;
     if (labels === null) {
       labels = peers.current();
-      this.host = serviceHost(root);
+      this.host = serviceHost(root, headers);
     }
     const grpc = this.grpc;
     const code = getPropertyInt64(RESPONSE_CODE_PATH, 0);
@@ -155,25 +163,30 @@ const MAX_HOST_CHARS = 1024;
  * disableHostHeaderFallback.
  * Reading it costs host calls, so nothing is read when a service host is configured.
  */
-function serviceHost(root: StatsRoot): string {
-  const config = root.config;
+function serviceHost(root: StatsRoot, headers: HeaderSnapshot | null): string {
   const resolved = root.peers!.resolvedServiceHost();
   if (resolved.length > 0) return resolved;
-  if (config.service.host.length > 0 || config.disableHostHeaderFallback) return "";
-  const authority = requestHeaders.get(":authority");
+  if (!mayUseHostHeader(root)) return "";
+  const authority = headers !== null ? headers.get(":authority") : requestHeaders.get(":authority");
   if (authority === null) return "";
   return authority.length > MAX_HOST_CHARS ? authority.substring(0, MAX_HOST_CHARS) : authority;
+}
+
+/** Whether the configuration leaves destination_service to the Host header (when nothing else names it). */
+function mayUseHostHeader(root: StatsRoot): bool {
+  const config = root.config;
+  return config.service.host.length == 0 && !config.disableHostHeaderFallback;
 }
 
 /** The gRPC status Envoy derives from trailers, headers or the HTTP status; "" when none (istio_stats.cc). */
 function grpcStatusText(): string {
   const status = getPropertyInt64(GRPC_STATUS_PATH, -1);
-  return status < 0 ? "" : (<u64>status).toString();
+  return status < 0 ? "" : formatInt(status);
 }
 
 function httpSeries(root: StatsRoot, labels: PeerLabels, host: string, grpc: bool, flags: string, code: i64, grpcStatus: string): HttpSeries {
   const protocol = grpc ? "grpc" : "http";
-  const codeText = (<u64>max<i64>(code, 0)).toString();
+  const codeText = formatInt(max<i64>(code, 0));
   const key = host + "\n" + protocol + "\n" + flags + "\n" + codeText + "\n" + grpcStatus;
   const cache = labels.http;
   if (cache.has(key)) return cache.get(key);

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { Host, PluginLoadError } from "../../emulator/index.ts";
+import { FilterState, Host, LifeSpan, PluginLoadError } from "../../emulator/index.ts";
 import type { HeaderList, Props, TagSpecifier } from "../../emulator/index.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
 import { HostCallCounter } from "../../test/helpers/host-calls.ts";
@@ -330,7 +330,9 @@ describe("istio-stats HTTP (reporter=destination)", () => {
       [(1 << 1) | (1 << 27), "UH,DO"],
       [2 ** 30 + (1 << 5), "UF,1073741856"], // the Wasm plugin's convention: the whole mask as a number
     ];
-    for (const [flags] of cases) {
+    // A mask with the top bit set prints as the unsigned 64-bit value it is.
+    const topBit: [bigint, string] = [2n ** 63n + 32n, "UF,9223372036854775840"];
+    for (const flags of [...cases.map((c) => c[0]), topBit[0]]) {
       const s = host.httpStream({ filters, connection: MTLS_CONNECTION,
         properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE, "response.flags": flags } });
       s.sendRequestHeaders(GET, true);
@@ -338,7 +340,7 @@ describe("istio-stats HTTP (reporter=destination)", () => {
       s.complete();
     }
     const lines = promLines(host);
-    for (const [, text] of cases) {
+    for (const [, text] of [...cases, topBit]) {
       expect(lines).toContain(line("istio_requests_total", httpLabels(SLEEP_TO_HTTPBIN, { response_code: "503", response_flags: text }), 1));
     }
   });
@@ -610,6 +612,186 @@ describe("istio-stats TCP", () => {
   });
 });
 
+describe("istio-stats source reporter on a node-level proxy (hbone-outbound's routes)", () => {
+  // The workload table hbone-outbound routes with (lib/workloads.ts); sleep's entry describes exactly SLEEP_BAGGAGE.
+  const TABLE = [
+    { name: "sleep", namespace: "sleep-ns", kind: "deployment", addresses: ["10.0.0.10"], identity: SLEEP_SAN, canonicalRevision: "v2" },
+    { name: "httpbin", namespace: "default", kind: "deployment", addresses: ["10.0.0.20"], identity: HTTPBIN_SAN, canonicalRevision: "v1",
+      services: [{ hostname: "httpbin.default.svc.cluster.local", vips: ["10.96.0.20"], ports: [{ port: 8000, targetPort: 80 }] }] },
+  ];
+  const NODE_CONFIG = JSON.stringify({ reporter: "source", local: { cluster: "Kubernetes" }, workloads: TABLE });
+  /** What hbone-outbound publishes for sleep → httpbin service over HBONE (without the baggage header). */
+  const TUNNEL: Props = {
+    "source.address": "10.0.0.10:51000", "destination.address": "10.96.0.20:8000",
+    "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE, "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN,
+    "filter_state.wasm.upstream_service": "httpbin.default.svc.cluster.local", "filter_state.wasm.hbone_route": "hbone",
+  };
+  /** ztunnel / Istio for plain TCP to something outside the mesh: the source workload, no principal, the cluster name. */
+  const SLEEP_TO_CLUSTER = (cluster: string): Record<string, string> => tcpLabels({
+    ...UNKNOWN_TO_HTTPBIN,
+    reporter: "source",
+    source_workload: "sleep", source_workload_namespace: "sleep-ns", source_app: "sleep", source_version: "v2",
+    source_cluster: "Kubernetes", source_canonical_service: "sleep", source_canonical_revision: "v2",
+    source_principal: "unknown",
+    destination_workload: "unknown", destination_workload_namespace: "unknown", destination_principal: "unknown",
+    destination_app: "unknown", destination_version: "unknown", destination_cluster: "unknown",
+    destination_canonical_service: "unknown", destination_canonical_revision: "latest",
+    destination_service: "unknown", destination_service_name: cluster, destination_service_namespace: "unknown",
+    connection_security_policy: "unknown",
+  });
+
+  async function open(configuration: string, properties: Props) {
+    const counter = new HostCallCounter().install();
+    try {
+      const host = new Host({ statsTags: STATS_TAGS });
+      const plugin = await host.loadPlugin({ module: MODULE, rootId: "tcp", configuration, listenerDirection: "OUTBOUND" });
+      // A first connection defines the label set; the second shows the steady-state cost.
+      let calls: Record<string, number> = {};
+      for (let i = 0; i < 2; i++) {
+        const c = host.tcpConnection({ filters: [plugin], properties });
+        counter.reset();
+        c.open();
+        calls = counter.snapshot();
+        c.closeDownstream("remote");
+      }
+      expect(host.traps).toEqual([]);
+      return { host, calls };
+    } finally {
+      counter.uninstall();
+    }
+  }
+
+  it("reports the tunnelled source's identity from the workload table, at no extra host call", async () => {
+    const { host, calls } = await open(NODE_CONFIG, TUNNEL);
+    const labels = tcpLabels(SLEEP_TO_HTTPBIN, { reporter: "source", connection_security_policy: "unknown" });
+    expect(promLines(host)).toContain(line("istio_tcp_connections_opened_total", labels, 2));
+    // upstream peer, its principal, source.address (instead of wasm.hbone_baggage), the service; then `opened`.
+    expect(calls).toEqual({ "env.proxy_get_property": 4, "env.proxy_increment_metric": 1 });
+    const before = await open(JSON.stringify({ reporter: "source", local: { cluster: "Kubernetes" } }),
+      { ...TUNNEL, "filter_state.wasm.hbone_baggage": SLEEP_BAGGAGE });
+    expect(before.calls).toEqual(calls);
+  });
+
+  it("labels a tunnelled source outside the table unknown (never this proxy's configuration)", async () => {
+    const { host } = await open(NODE_CONFIG, { ...TUNNEL, "source.address": "10.9.9.9:5000" });
+    const labels = tcpLabels({
+      ...SLEEP_TO_HTTPBIN, source_workload: "unknown", source_workload_namespace: "unknown", source_principal: "unknown",
+      source_app: "unknown", source_version: "unknown", source_canonical_service: "unknown", source_canonical_revision: "latest",
+    }, { reporter: "source", connection_security_policy: "unknown" });
+    expect(promLines(host)).toContain(line("istio_tcp_connections_opened_total", labels, 2));
+  });
+
+  it("labels passthrough and blackholed connections as Istio does: source workload, PassthroughCluster / BlackHoleCluster", async () => {
+    for (const [route, cluster, destination] of [
+      ["passthrough", "PassthroughCluster", "93.184.216.34:443"], ["blackhole", "BlackHoleCluster", "10.0.0.20:15001"],
+    ] as const) {
+      const { host, calls } = await open(NODE_CONFIG, {
+        "source.address": "10.0.0.10:51000", "destination.address": destination, "filter_state.wasm.hbone_route": route,
+      });
+      expect(promLines(host)).toContain(line("istio_tcp_connections_opened_total", SLEEP_TO_CLUSTER(cluster), 2));
+      expect(promLines(host)).toContain(line("istio_tcp_connections_closed_total", SLEEP_TO_CLUSTER(cluster), 2));
+      // upstream peer, its principal (both absent), the route, source.address; no service to read; then `opened`.
+      expect(calls).toEqual({ "env.proxy_get_property": 4, "env.proxy_increment_metric": 1 });
+    }
+  });
+
+  it("names the cluster for passthrough without a table too (source from the configuration, principal unknown)", async () => {
+    const { host } = await open(JSON.stringify({
+      reporter: "source",
+      local: { workload: "sleep", namespace: "sleep-ns", app: "sleep", version: "v2", canonicalService: "sleep",
+        canonicalRevision: "v2", cluster: "Kubernetes", principal: SLEEP_SAN },
+    }), { "source.address": "10.0.0.10:51000", "destination.address": "93.184.216.34:443", "filter_state.wasm.hbone_route": "passthrough" });
+    expect(promLines(host)).toContain(line("istio_tcp_connections_opened_total", SLEEP_TO_CLUSTER("PassthroughCluster"), 2));
+  });
+
+  it("behind the real hbone-outbound: tunnel, passthrough and blackhole from one source, hbone-outbound's calls unchanged", async () => {
+    await compileAssemblyScript("filters/hbone-outbound/filter.ts", "build/hbone-outbound.wasm");
+    const host = new Host({ statsTags: STATS_TAGS });
+    const outbound = await host.loadPlugin({ module: "build/hbone-outbound.wasm", vmId: "hbone-outbound", listenerDirection: "OUTBOUND",
+      configuration: JSON.stringify({ workloads: TABLE, hboneClusters: { [SLEEP_SAN]: "hbone_sleep" } }) });
+    const stats = await host.loadPlugin({ module: MODULE, rootId: "tcp", configuration: NODE_CONFIG, listenerDirection: "OUTBOUND" });
+    for (const destination of ["10.96.0.20:8000", "93.184.216.34:443", "10.0.0.20:15001"]) {
+      const c = host.tcpConnection({ filters: [outbound, stats], properties: { "source.address": "10.0.0.10:51000", "destination.address": destination } });
+      c.open();
+      c.closeDownstream("remote");
+    }
+    const lines = promLines(host);
+    expect(lines).toContain(line("istio_tcp_connections_opened_total", tcpLabels(SLEEP_TO_HTTPBIN, { reporter: "source", connection_security_policy: "unknown" }), 1));
+    expect(lines).toContain(line("istio_tcp_connections_opened_total", SLEEP_TO_CLUSTER("PassthroughCluster"), 1));
+    expect(lines).toContain(line("istio_tcp_connections_opened_total", SLEEP_TO_CLUSTER("BlackHoleCluster"), 1));
+    expect(lines.filter((l) => l.includes('source_principal="unknown"') && l.includes('destination_service_name="httpbin"'))).toEqual([]);
+  });
+
+  it("rejects a workload table on a listener that reports as the destination", async () => {
+    const host = new Host({ statsTags: STATS_TAGS });
+    await expect(host.loadPlugin({ module: MODULE, rootId: "tcp", listenerDirection: "INBOUND",
+      configuration: JSON.stringify({ workloads: TABLE }) })).rejects.toBeInstanceOf(PluginLoadError);
+    expect(host.logs.map((l) => l.message).join("\n")).toContain("$.workloads: only a source reporter");
+  });
+
+  it("keeps the Host header as destination_service for passthrough HTTP (istio_stats.cc: only the name is the cluster)", async () => {
+    const host = new Host({ statsTags: STATS_TAGS });
+    const plugin = await host.loadPlugin({ module: MODULE, rootId: "http", configuration: NODE_CONFIG });
+    const s = host.httpStream({ filters: [plugin], connection: {
+      "source.address": "10.0.0.10:51000", "destination.address": "93.184.216.34:80", "filter_state.wasm.hbone_route": "passthrough",
+    } });
+    s.sendRequestHeaders([[":method", "GET"], [":path", "/"], [":authority", "example.com"], [":scheme", "http"]], true);
+    s.sendResponseHeaders([[":status", "200"]], true);
+    s.complete();
+    const labels = SLEEP_TO_CLUSTER("PassthroughCluster");
+    expect(promLines(host)).toContain(line("istio_requests_total", httpLabels({ ...labels, destination_service: "example.com" },
+      { response_code: "200" }), 1));
+  });
+});
+
+describe("istio-stats peer principal from Envoy's set_filter_state (waypoint main_internal)", () => {
+  // waypoint.yaml: connect_terminate copies %DOWNSTREAM_PEER_URI_SAN% into io.istio.peer_principal (envoy.string,
+  // shared with the internal connection); main_internal sees no certificate itself.
+  const TRUSTED = "io.istio.peer_principal";
+  const WAYPOINT_CONFIG = JSON.stringify({
+    reporter: "waypoint", disableHostHeaderFallback: true,
+    local: { workload: "waypoint", namespace: "default", cluster: "Kubernetes", principal: "spiffe://cluster.local/ns/default/sa/waypoint" },
+    destinationService: { host: "httpbin.default.svc.cluster.local", name: "httpbin", namespace: "default" },
+    peerFilterState: { downstream: "ambient_wasm.downstream_baggage" },
+    peerPrincipalFilterState: TRUSTED,
+  });
+
+  async function request(value: string | null, extra: { headers?: HeaderList; props?: Props } = {}) {
+    const host = new Host({ statsTags: STATS_TAGS });
+    const plugin = await host.loadPlugin({ module: MODULE, rootId: "http", configuration: WAYPOINT_CONFIG });
+    const connectionFilterState = new FilterState(LifeSpan.Connection);
+    if (value !== null) connectionFilterState.set(TRUSTED, value, LifeSpan.Connection);
+    connectionFilterState.set("ambient_wasm.downstream_baggage", SLEEP_BAGGAGE, LifeSpan.Connection);
+    const s = host.httpStream({ filters: [plugin], connection: { "source.address": "10.0.0.10:51000", ...extra.props }, connectionFilterState, properties: {
+      "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE, "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN,
+    } });
+    s.sendRequestHeaders([...GET, ...(extra.headers ?? [])], true);
+    s.sendResponseHeaders([[":status", "200"]], true);
+    s.complete();
+    expect(host.traps).toEqual([]);
+    return promLines(host);
+  }
+
+  const WAYPOINT_LABELS = httpLabels(SLEEP_TO_HTTPBIN, {
+    reporter: "waypoint", response_code: "200", destination_version: "v1", destination_canonical_revision: "v1",
+  });
+
+  it("labels source_principal from the TLS handshake's copy and counts the request as mutual_tls", async () => {
+    expect(await request(SLEEP_SAN)).toContain(line("istio_requests_total", WAYPOINT_LABELS, 1));
+    expect(await request(`${SLEEP_SAN},spiffe://cluster.local/ns/x/sa/y`)).toContain(line("istio_requests_total", WAYPOINT_LABELS, 1));
+  });
+
+  it("never takes it from a header, a wasm.* key or a certificate it was told not to use", async () => {
+    const forged = await request(null, {
+      headers: [[TRUSTED, SLEEP_SAN], ["x-forwarded-client-cert", `URI=${SLEEP_SAN}`]],
+      props: { [`filter_state.wasm.${TRUSTED}`]: SLEEP_SAN, "filter_state.wasm.peer_principal": SLEEP_SAN },
+    });
+    const unknown = { ...WAYPOINT_LABELS, source_principal: "unknown", connection_security_policy: "none" };
+    expect(forged).toContain(line("istio_requests_total", unknown, 1));
+    expect((await request("-"))).toContain(line("istio_requests_total", unknown, 1));
+  });
+});
+
 // ---- tunnel mode -----------------------------------------------------------------------------------------
 
 describe("istio-stats tunnel mode (HBONE CONNECT terminate)", () => {
@@ -709,6 +891,11 @@ describe("istio-stats configuration", () => {
     ["wrong type", '{"reporter":"source","disableHostHeaderFallback":"yes"}', "$.disableHostHeaderFallback: expected boolean, got string"],
     ["not JSON", "{reporter: source}", "$"],
     ["no reporter and no listener direction", "{}", "$.reporter: required when the listener has no traffic_direction"],
+    ["a wasm.* key as trusted peer principal", '{"reporter":"waypoint","peerPrincipalFilterState":"wasm.peer_principal"}', "$.peerPrincipalFilterState: wasm.* keys are written by Wasm filters"],
+    ["an envoy.* key as trusted peer principal", '{"reporter":"destination","peerPrincipalFilterState":"envoy.string"}', "$.peerPrincipalFilterState: envoy.* keys name Envoy object factories"],
+    ["an empty trusted peer principal key", '{"reporter":"destination","peerPrincipalFilterState":""}', "$.peerPrincipalFilterState: must be a filter-state key"],
+    ["a workload table on a destination reporter", '{"reporter":"destination","workloads":[]}', "$.workloads: only a source reporter"],
+    ["a bad workload table", '{"reporter":"source","workloads":[{"name":"a","namespace":"b","addresses":["10.0.0.300"],"identity":"spiffe://cluster.local/ns/b/sa/a"}]}', "$.workloads[0].addresses[0]"],
   ];
   for (const [name, configuration, message] of cases) {
     it(`rejects ${name} naming the JSON path`, async () => {

@@ -63,6 +63,11 @@ export class ServiceDefaults {
   fallbackName: string = "";
   /** Used for the namespace when nothing else is known ("" = unknown). */
   fallbackNamespace: string = "";
+  /**
+   * PassthroughCluster / BlackHoleCluster: Istio names the cluster in destination_service_name (before the Host
+   * header's name), leaving destination_service to the Host header or `unknown` (istio_stats.cc populatePeerInfo).
+   */
+  clusterName: string = "";
 }
 
 const MAX_SERIES_PER_PEER: i32 = 4096;
@@ -128,7 +133,7 @@ export class PeerLabels {
     }
     return encodeTags(DESTINATION_SERVICE, [
       firstNonEmpty(effectiveHost, c.fallbackName, ""),
-      firstNonEmpty(c.name, name, c.fallbackName),
+      firstNonEmpty(c.name, c.clusterName.length > 0 ? c.clusterName : name, c.fallbackName),
       firstNonEmpty(c.namespace, namespace, c.fallbackNamespace),
     ]);
   }

@@ -3,19 +3,39 @@
 // Identity is never taken from request headers:
 // - destination / waypoint (downstream peer): principal = first URI SAN of the downstream mTLS certificate
 //   (`connection.uri_san_peer_certificate`); workload metadata = filter state written by hbone-inbound.
+//   With `peerPrincipalFilterState` (an internal listener behind the mTLS terminate, e.g. a waypoint's
+//   main_internal) the principal is the copy of that SAN Envoy's set_filter_state stored under a key no Wasm filter
+//   can write (lib/peer-principal.ts).
 // - source / waypoint (upstream peer): metadata and principal = filter state written by hbone-outbound from its
 //   workload table (`wasm.upstream_peer`, `wasm.upstream_peer_principal`).
+// - source (the local side) on a node-level proxy: the source workload by source IP in the configured workload
+//   table (`workloads`), else hbone-outbound's `wasm.hbone_baggage`, else the local configuration. The source
+//   principal is reported only for tunnelled (mTLS) connections, as ztunnel and Istio's sidecar do; plain,
+//   passthrough and blackholed connections say `unknown` and name the cluster in destination_service_name.
 // - destination with destinationFromFilterState (tunnel mode): the local side is the workload hbone-inbound
 //   resolved for the CONNECT, published under the same keys (`wasm.upstream_peer`, `..._principal`,
 //   `wasm.upstream_service`).
 
+import { parseSocketAddress } from "../../lib/address";
+import { firstUriSan } from "../../lib/peer-principal";
 import { getProperty, getPropertyString } from "../../sdk";
 import { Reporter, StatsConfig } from "./config";
 import { LATEST, UNKNOWN } from "./labels";
 import { CacheBudget, MUTUAL_TLS, NONE, PeerLabels, ServiceDefaults, Side } from "./peer-labels";
+import { PeerMetadata } from "../../lib/baggage";
 import { Workload, fillWorkload, workloadFromBaggage } from "./workload";
 
 const PEER_URI_SAN: string[] = ["connection", "uri_san_peer_certificate"];
+const SOURCE_ADDRESS: string[] = ["source", "address"];
+
+/** Istio's destination_service_name for connections its sidecar sends to these clusters (istio_stats.cc). */
+export const PASSTHROUGH_CLUSTER = "PassthroughCluster";
+export const BLACKHOLE_CLUSTER = "BlackHoleCluster";
+/** hbone-outbound route names (wasm.hbone_route). */
+const ROUTE_HBONE = "hbone";
+const ROUTE_WAYPOINT = "waypoint";
+const ROUTE_PASSTHROUGH = "passthrough";
+const ROUTE_BLACKHOLE = "blackhole";
 const LOCAL_URI_SAN: string[] = ["connection", "uri_san_local_certificate"];
 
 /**
@@ -51,6 +71,10 @@ export class PeerSource {
   private upstreamPrincipalPath: string[] | null;
   private sourcePath: string[] | null;
   private upstreamServicePath: string[] | null;
+  private routePath: string[] | null;
+  private peerPrincipalPath: string[];
+  /** Source reporter: the last connection went to a passthrough/blackhole cluster (no service to read). */
+  private lastWithoutService: bool = false;
   /** Learned from the first connection that has one, unless configured. */
   private localPrincipal: string;
 
@@ -68,6 +92,15 @@ export class PeerSource {
     this.upstreamPrincipalPath = filterStatePath(config.upstreamPeerPrincipalKey);
     this.sourcePath = filterStatePath(config.sourcePeerKey);
     this.upstreamServicePath = filterStatePath(config.upstreamServiceKey);
+    this.routePath = filterStatePath(config.routeKey);
+    const trusted = config.peerPrincipalFilterState;
+    this.peerPrincipalPath = trusted.length > 0 ? ["filter_state", trusted] : PEER_URI_SAN;
+  }
+
+  /** The downstream peer's URI SAN: its certificate, or Envoy's trusted filter-state copy of it; "" = none. */
+  private downstreamPrincipal(): string {
+    const text = readText(this.peerPrincipalPath);
+    return this.config.peerPrincipalFilterState.length > 0 ? firstUriSan(text) : text;
   }
 
   /** Label set of the current stream's peers (host calls: see README "Host calls"). */
@@ -79,7 +112,7 @@ export class PeerSource {
   }
 
   private forDestination(): PeerLabels {
-    const principal = readText(PEER_URI_SAN);
+    const principal = this.downstreamPrincipal();
     const raw = readText(this.downstreamPath);
     let targetRaw = "";
     let targetPrincipal = "";
@@ -110,17 +143,40 @@ export class PeerSource {
    */
   resolvedServiceHost(): string {
     if (this.config.service.host.length > 0) return "";
-    if (this.reporter == Reporter.Source || (this.reporter == Reporter.Destination && this.destinationFromFilterState)) {
-      return readText(this.upstreamServicePath);
-    }
+    if (this.reporter == Reporter.Source) return this.lastWithoutService ? "" : readText(this.upstreamServicePath);
+    if (this.reporter == Reporter.Destination && this.destinationFromFilterState) return readText(this.upstreamServicePath);
     return "";
   }
 
   private forSource(): PeerLabels {
     const raw = readText(this.upstreamPath);
     const principal = readText(this.upstreamPrincipalPath);
-    const sourceRaw = readText(this.sourcePath);
-    const key = principal + "\n" + raw + "\n" + sourceRaw;
+    // hbone-outbound publishes the peer principal only for tunnelled routes; otherwise the route tells plain,
+    // passthrough and blackhole apart (and an identity-less waypoint from them).
+    const route = principal.length > 0 ? ROUTE_HBONE : readText(this.routePath);
+    const routeCluster = route == ROUTE_PASSTHROUGH ? PASSTHROUGH_CLUSTER : route == ROUTE_BLACKHOLE ? BLACKHOLE_CLUSTER : "";
+    this.lastWithoutService = routeCluster.length > 0;
+    let sourceRaw = "";
+    let sourceIdentity = "";
+    const table = this.config.sourceWorkloads;
+    if (table !== null) {
+      const address = readText(SOURCE_ADDRESS);
+      const src = address.length > 0 ? parseSocketAddress(address) : null;
+      const w = src !== null ? table.workloadAt(src.ip) : null;
+      if (w !== null) {
+        sourceRaw = w.baggage();
+        sourceIdentity = w.identity;
+      }
+    } else {
+      sourceRaw = readText(this.sourcePath);
+    }
+    // ztunnel reports the source identity only for HBONE (mTLS) connections, Istio's sidecar only when the
+    // upstream TLS presented it: plain TCP (plain, passthrough, blackhole) has no source principal.
+    let sourcePrincipal = "";
+    if (route.length == 0 || route == ROUTE_HBONE || route == ROUTE_WAYPOINT) {
+      sourcePrincipal = sourceIdentity.length > 0 ? sourceIdentity : this.config.localPrincipal;
+    }
+    const key = principal + "\n" + raw + "\n" + sourceRaw + "\n" + sourcePrincipal + "\n" + routeCluster;
     if (this.peers.has(key)) return this.peers.get(key);
     let sourceWorkload = this.local;
     if (sourceRaw.length > 0) {
@@ -128,17 +184,22 @@ export class PeerSource {
       // (only the cluster, shared by the whole node, may come from the local configuration).
       sourceWorkload = workloadFromBaggage(sourceRaw);
       if (sourceWorkload.clusterName.length == 0) sourceWorkload.clusterName = this.local.clusterName;
+    } else if (table !== null) {
+      // The table is authoritative on a node-level proxy: a source outside it is unknown, not this proxy.
+      sourceWorkload = new PeerMetadata();
+      sourceWorkload.clusterName = this.local.clusterName;
     }
-    const self = new Side(sourceWorkload, this.config.localPrincipal, false, LATEST);
+    const self = new Side(sourceWorkload, sourcePrincipal, false, LATEST);
     const peer = new Side(this.peerWorkload(raw), principal, true, LATEST);
     const services = new ServiceDefaults();
     this.applyConfiguredService(services);
     services.fallbackNamespace = peer.namespace();
+    services.clusterName = routeCluster;
     return this.remember(key, new PeerLabels(this.reporter, self, peer, UNKNOWN, services, this.budget));
   }
 
   private forWaypoint(): PeerLabels {
-    const downPrincipal = readText(PEER_URI_SAN);
+    const downPrincipal = this.downstreamPrincipal();
     const downRaw = readText(this.downstreamPath);
     const upRaw = readText(this.upstreamPath);
     const upPrincipal = readText(this.upstreamPrincipalPath);

@@ -9,6 +9,13 @@
 // extensions/common/util.cc parseResponseFlag). Bits beyond the known flags are appended as the mask's decimal
 // value, as that plugin did.
 
+import { formatInt } from "../../sdk/format";
+
+/** Decimal text of a u64 (formatInt takes i64: the last digit is split off so values ≥ 2^63 print exactly). */
+function formatU64(v: u64): string {
+  return v <= <u64>i64.MAX_VALUE ? formatInt(<i64>v) : formatInt(<i64>(v / 10)) + formatInt(<i64>(v % 10));
+}
+
 /** Short names in bit order, comma-separated (one string keeps the module small). */
 const SHORT_NAMES = "LH,UH,UT,LR,UR,UF,UC,UO,NR,DI,FI,RL,UAEX,RLSE,DC,URX,SI,IH,DPE,UMSDR,RFCF,NFCF,DT,UPE,NC,OM,DF,DO,DR,UDO";
 const KNOWN_FLAGS: u64 = 30;
@@ -35,7 +42,7 @@ export function responseFlagsString(mask: u64): string {
     bit++;
     start = i + 1;
   }
-  if (mask >> KNOWN_FLAGS) text += (text.length > 0 ? "," : "") + mask.toString();
+  if (mask >> KNOWN_FLAGS) text += (text.length > 0 ? "," : "") + formatU64(mask);
   if (text.length == 0) text = NO_FLAGS;
   lastMask = mask;
   lastText = text;

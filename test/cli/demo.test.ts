@@ -112,7 +112,29 @@ describe("demo: Prometheus lines", () => {
     });
     expect(opened).toEqual([expect.stringMatching(/ 1$/)]);
     expect(samples("node-a", "istio_tcp_connections_closed_total", { source_workload: "intruder", response_flags: "UF" })).toEqual([expect.stringMatching(/ 1$/)]);
-    expect(samples("node-a", "istio_tcp_connections_closed_total", { response_flags: "UH" })).toEqual([expect.stringMatching(/ 2$/)]);
+    // Blackholed connections: the source workload when the table knows it (Istio labels passthrough/blackhole
+    // traffic with the source and the cluster name), no source principal (no mTLS), one series per source.
+    expect(samples("node-a", "istio_tcp_connections_closed_total", { response_flags: "UH" })).toHaveLength(2);
+    expect(samples("node-a", "istio_tcp_connections_closed_total", {
+      response_flags: "UH", source_workload: "sleep", source_principal: "unknown", destination_service_name: "BlackHoleCluster",
+    })).toEqual([expect.stringMatching(/ 1$/)]);
+    expect(samples("node-a", "istio_tcp_connections_closed_total", {
+      response_flags: "UH", source_workload: "unknown", destination_service_name: "BlackHoleCluster",
+    })).toEqual([expect.stringMatching(/ 1$/)]);
+  });
+
+  it("node-a names the tunnelled source's identity, and labels passthrough with the source and PassthroughCluster", () => {
+    expect(samples("node-a", "istio_tcp_connections_opened_total", {
+      reporter: "source", source_workload: "sleep", source_principal: SLEEP, destination_service: "httpbin.server.svc.cluster.local",
+    })).toEqual([expect.stringMatching(/ 1$/)]);
+    expect(samples("node-a", "istio_tcp_connections_opened_total", { reporter: "source", source_workload: "intruder", source_principal: INTRUDER })
+      .filter((l) => !l.endsWith(" 0"))).toEqual([expect.stringMatching(/ 1$/)]);
+    expect(samples("node-a", "istio_tcp_connections_opened_total", {
+      reporter: "source", source_workload: "sleep", source_principal: "unknown", destination_service: "unknown",
+      destination_service_name: "PassthroughCluster",
+    })).toEqual([expect.stringMatching(/ 1$/)]);
+    const outbound = demo.prometheus.find((p) => p.node === "node-a")!.lines.filter((l) => l.includes('reporter="source"'));
+    expect(outbound.some((l) => /source_principal="unknown".*destination_service_name="httpbin"/.test(l))).toBe(false);
   });
 
   it("every line is Prometheus text: a # TYPE line or name{labels} value", () => {
