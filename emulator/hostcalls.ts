@@ -112,6 +112,20 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
 
   const str = (ptr: number, len: number) => mem.string(ptr, len);
 
+  // add_header_map_value / replace_header_map_value: the same checks in the same order, then add or replace.
+  const setHeaderMapValue = (type: number, kPtr: number, kSize: number, vPtr: number, vSize: number, replace: boolean): number => {
+    if (type > MapType.HttpCallResponseTrailers) return BadArgument;
+    const key = str(kPtr, kSize), value = str(vPtr, vSize);
+    if (key === null || value === null) return InvalidMemoryAccess;
+    const ctx = ctxOf();
+    const map = getMap(ctx, type);
+    if (!map) return BadArgument;
+    if (replace) map.replace(key, value);
+    else map.add(key, value);
+    headersModified(ctx, type);
+    return Ok;
+  };
+
   const env: Record<string, unknown> = {
     proxy_log(level: number, ptr: number, size: number): number {
       const msg = str(ptr, size);
@@ -180,26 +194,10 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
       return vm.copyOut(Buffer.from(v), retPtr, retSize) ? Ok : InvalidMemoryAccess;
     },
     proxy_add_header_map_value(type: number, kPtr: number, kSize: number, vPtr: number, vSize: number): number {
-      if (type > MapType.HttpCallResponseTrailers) return BadArgument;
-      const key = str(kPtr, kSize), value = str(vPtr, vSize);
-      if (key === null || value === null) return InvalidMemoryAccess;
-      const ctx = ctxOf();
-      const map = getMap(ctx, type);
-      if (!map) return BadArgument;
-      map.add(key, value);
-      headersModified(ctx, type);
-      return Ok;
+      return setHeaderMapValue(type, kPtr, kSize, vPtr, vSize, false);
     },
     proxy_replace_header_map_value(type: number, kPtr: number, kSize: number, vPtr: number, vSize: number): number {
-      if (type > MapType.HttpCallResponseTrailers) return BadArgument;
-      const key = str(kPtr, kSize), value = str(vPtr, vSize);
-      if (key === null || value === null) return InvalidMemoryAccess;
-      const ctx = ctxOf();
-      const map = getMap(ctx, type);
-      if (!map) return BadArgument;
-      map.replace(key, value);
-      headersModified(ctx, type);
-      return Ok;
+      return setHeaderMapValue(type, kPtr, kSize, vPtr, vSize, true);
     },
     proxy_remove_header_map_value(type: number, kPtr: number, kSize: number): number {
       if (type > MapType.HttpCallResponseTrailers) return BadArgument;

@@ -21,9 +21,7 @@ export class Context {
    * this.onHttpCallResponse. Returns the token, 0 on failure (see lastStatus()).
    */
   httpCall(cluster: string, headers: HeaderPair[], body: ArrayBuffer | null, trailers: HeaderPair[] | null, timeoutMs: u32): u32 {
-    const token = host.httpCall(cluster, headers, body, trailers, timeoutMs);
-    if (token != 0) calloutOwners.set(token, this);
-    return token;
+    return this.owned(host.httpCall(cluster, headers, body, trailers, timeoutMs));
   }
 
   /**
@@ -32,14 +30,16 @@ export class Context {
    */
   grpcCall(service: ArrayBuffer, serviceName: string, method: string, initialMetadata: HeaderPair[] | null,
     message: ArrayBuffer | null, timeoutMs: u32): u32 {
-    const token = host.grpcCall(service, serviceName, method, initialMetadata, message, timeoutMs);
-    if (token != 0) calloutOwners.set(token, this);
-    return token;
+    return this.owned(host.grpcCall(service, serviceName, method, initialMetadata, message, timeoutMs));
   }
 
   /** Opens a gRPC stream (send with host grpcSend). Returns the token, 0 on failure. */
   grpcStream(service: ArrayBuffer, serviceName: string, method: string, initialMetadata: HeaderPair[] | null): u32 {
-    const token = host.grpcStream(service, serviceName, method, initialMetadata);
+    return this.owned(host.grpcStream(service, serviceName, method, initialMetadata));
+  }
+
+  /** Records this context as the owner of callout `token` (0: the call failed, nothing to record). */
+  private owned(token: u32): u32 {
     if (token != 0) calloutOwners.set(token, this);
     return token;
   }
@@ -120,12 +120,26 @@ export class RootContext extends Context {
   }
 }
 
-/** One per HTTP request/response exchange. Override the callbacks you need; defaults continue. */
-export class HttpContext extends Context {
+/** What HTTP and TCP stream contexts share: the root that created them and the end-of-stream callbacks. */
+export class StreamContext extends Context {
   constructor(id: u32, public readonly root: RootContext) {
     super(id);
   }
 
+  /**
+   * Access-log phase, once the stream is complete. HTTP: before onDone, headers read-only. TCP: Envoy's order is
+   * onDone, onLog, onDelete, after the downstream connection closed.
+   */
+  onLog(): void {}
+  /** The return value is ignored by Envoy for stream contexts. */
+  onDone(): bool {
+    return true;
+  }
+  onDelete(): void {}
+}
+
+/** One per HTTP request/response exchange. Override the callbacks you need; defaults continue. */
+export class HttpContext extends StreamContext {
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
     return FilterHeadersStatus.Continue;
   }
@@ -144,13 +158,6 @@ export class HttpContext extends Context {
   onResponseTrailers(numTrailers: u32): FilterTrailersStatus {
     return FilterTrailersStatus.Continue;
   }
-  /** Access-log phase, once the exchange is complete (Envoy: before onDone). Headers are read-only here. */
-  onLog(): void {}
-  /** The return value is ignored by Envoy for stream contexts. */
-  onDone(): bool {
-    return true;
-  }
-  onDelete(): void {}
 
   /**
    * Replies locally instead of forwarding (sent when the callback returns; Envoy then ignores its result).
@@ -177,11 +184,7 @@ export class HttpContext extends Context {
 }
 
 /** One per TCP connection through a network filter. Override the callbacks you need; defaults continue. */
-export class TcpContext extends Context {
-  constructor(id: u32, public readonly root: RootContext) {
-    super(id);
-  }
-
+export class TcpContext extends StreamContext {
   /** StopIteration holds back the following filters (e.g. tcp_proxy's upstream connect) until continueDownstream(). */
   onNewConnection(): FilterStatus {
     return FilterStatus.Continue;
@@ -197,12 +200,6 @@ export class TcpContext extends Context {
   onDownstreamConnectionClose(peer: PeerType): void {}
   /** Envoy synthesises this (peer Unknown) after upstream data with end of stream. */
   onUpstreamConnectionClose(peer: PeerType): void {}
-  /** Envoy order for TCP: onDone, onLog, onDelete, after the downstream connection closed. */
-  onLog(): void {}
-  onDone(): bool {
-    return true;
-  }
-  onDelete(): void {}
 
   /** Resumes the read path after StopIteration (deferred until the callback returns). */
   continueDownstream(): WasmResult {

@@ -11,7 +11,9 @@
 // Everything still needed then is reachable from globals (the context map, registries, filter globals).
 import { formatInt } from "./format";
 import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, LogLevel, PeerType } from "./types";
-import { Context, HttpContext, RootContext, TcpContext, calloutOwners, findRootContextFactory, registeredRootIds } from "./contexts";
+import {
+  Context, HttpContext, RootContext, StreamContext, TcpContext, calloutOwners, findRootContextFactory, registeredRootIds,
+} from "./contexts";
 import { getPropertyString } from "./properties";
 import { refreshLogLevel, log } from "./log";
 import { logMessage, setEffectiveContext } from "./hostcalls";
@@ -162,8 +164,7 @@ export function proxy_on_done(contextId: u32): u32 {
     const ctx = contexts.get(contextId);
     if (ctx.id == contextId) {
       if (ctx instanceof RootContext) done = changetype<RootContext>(ctx).onDone();
-      else if (ctx instanceof HttpContext) changetype<HttpContext>(ctx).onDone();
-      else if (ctx instanceof TcpContext) changetype<TcpContext>(ctx).onDone();
+      else if (ctx instanceof StreamContext) changetype<StreamContext>(ctx).onDone();
     }
   }
   leave(false);
@@ -178,10 +179,8 @@ export function proxy_on_log(contextId: u32): void {
       // Never materialised: an HTTP request rejected before this filter saw it (TCP always starts with on_new_connection).
       const http = httpContext(contextId);
       if (http !== null) http.onLog();
-    } else if (ctx instanceof HttpContext) {
-      changetype<HttpContext>(ctx).onLog();
-    } else if (ctx instanceof TcpContext) {
-      changetype<TcpContext>(ctx).onLog();
+    } else if (ctx instanceof StreamContext) {
+      changetype<StreamContext>(ctx).onLog();
     }
   }
   leave(false);
@@ -194,8 +193,7 @@ export function proxy_on_delete(contextId: u32): void {
     contexts.delete(contextId);
     if (ctx.id == contextId) {
       if (ctx instanceof RootContext) changetype<RootContext>(ctx).onDelete();
-      else if (ctx instanceof HttpContext) changetype<HttpContext>(ctx).onDelete();
-      else if (ctx instanceof TcpContext) changetype<TcpContext>(ctx).onDelete();
+      else if (ctx instanceof StreamContext) changetype<StreamContext>(ctx).onDelete();
     }
   }
   let collect = false;

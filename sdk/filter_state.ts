@@ -9,7 +9,7 @@
 //   5: span LifeSpan}. Call it from the root context (onVmStart/onConfigure): set_property reads the root's table.
 import { LifeSpan, WasmResult, WasmType } from "./types";
 import { callForeignFunctionRaw, lastStatus } from "./hostcalls";
-import { scratch, utf8Length, writeUtf8 } from "./memory";
+import { scratch, scratchUtf8, utf8Length, writeUtf8 } from "./memory";
 
 const SET_ENVOY_FILTER_STATE = "set_envoy_filter_state";
 const DECLARE_PROPERTY = "declare_property";
@@ -104,8 +104,7 @@ export function declareProperty(name: string, type: WasmType = WasmType.Bytes, r
 /** Asks Envoy to recompute the route after header changes (Envoy ≥ 1.33; NotFound on older Envoy). */
 export function clearRouteCache(): WasmResult {
   const size = utf8Length(CLEAR_ROUTE_CACHE);
-  const buf = scratch(size);
-  writeUtf8(CLEAR_ROUTE_CACHE, buf);
+  const buf = scratchUtf8(CLEAR_ROUTE_CACHE, size);
   callForeignFunctionRaw(buf, size, 0, 0);
   return lastStatus();
 }

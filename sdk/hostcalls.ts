@@ -7,7 +7,7 @@
 // Every wrapper records the host status (see `lastStatus()`); none of them traps on a non-Ok status.
 import { BufferType, LogLevel, MapType, MetricType, StreamType, WasmResult } from "./types";
 import {
-  RETURN_PTR, RETURN_U64, discard, returnedPointer, returnedSize, scratch, takeBytes, takeString, utf8Length, writeUtf8,
+  RETURN_PTR, RETURN_U64, discard, returnedPointer, returnedSize, scratch, scratchUtf8, takeBytes, takeString, utf8Length, writeUtf8,
 } from "./memory";
 import { HeaderPair, decodePairs, pairsAreUtf8, pairsSize, writePairs } from "./pairs";
 
@@ -160,8 +160,7 @@ export function lastStatus(): WasmResult {
 /** proxy_log without any level check (use the `log` helpers, which check the level first). */
 export function logMessage(level: LogLevel, message: string): WasmResult {
   const size = utf8Length(message);
-  const buf = scratch(size);
-  writeUtf8(message, buf);
+  const buf = scratchUtf8(message, size);
   return record(proxy_log(level, buf, size));
 }
 
@@ -225,8 +224,7 @@ export function setBufferBytes(type: BufferType, start: u32, size: u32, valuePtr
 
 export function setBufferString(type: BufferType, start: u32, size: u32, value: string): WasmResult {
   const len = utf8Length(value);
-  const buf = scratch(len);
-  writeUtf8(value, buf);
+  const buf = scratchUtf8(value, len);
   return record(proxy_set_buffer_bytes(type, start, size, buf, len));
 }
 
@@ -273,8 +271,7 @@ export function setHeaderMapPairs(type: MapType, pairs: HeaderPair[]): WasmResul
 /** First value of `name`; null when absent (NotFound) or the map is not accessible now (BadArgument). */
 export function getHeaderMapValue(type: MapType, name: string): string | null {
   const size = utf8Length(name);
-  const buf = scratch(size);
-  writeUtf8(name, buf);
+  const buf = scratchUtf8(name, size);
   if (record(proxy_get_header_map_value(type, buf, size, RETURN_PTR, RETURN_PTR + 4)) != WasmResult.Ok) return null;
   return takeString(returnedPointer(), returnedSize());
 }
@@ -306,8 +303,7 @@ export function replaceHeaderMapValue(type: MapType, name: string, value: string
 /** Removes every value of `name` (Ok when absent). */
 export function removeHeaderMapValue(type: MapType, name: string): WasmResult {
   const size = utf8Length(name);
-  const buf = scratch(size);
-  writeUtf8(name, buf);
+  const buf = scratchUtf8(name, size);
   return record(proxy_remove_header_map_value(type, buf, size));
 }
 
@@ -430,8 +426,7 @@ export class SharedData {
 /** Reads a shared-data key; null when absent (NotFound). */
 export function getSharedData(key: string): SharedData | null {
   const size = utf8Length(key);
-  const buf = scratch(size);
-  writeUtf8(key, buf);
+  const buf = scratchUtf8(key, size);
   if (record(proxy_get_shared_data(buf, size, RETURN_PTR, RETURN_PTR + 4, RETURN_PTR + 8)) != WasmResult.Ok) return null;
   const cas = load<u32>(RETURN_PTR, 8);
   return new SharedData(takeBytes(returnedPointer(), returnedSize()), cas);
@@ -440,16 +435,14 @@ export function getSharedData(key: string): SharedData | null {
 /** Writes a shared-data key; cas 0 = unconditional, else CasMismatch when the value changed meanwhile. */
 export function setSharedData(key: string, value: ArrayBuffer, cas: u32): WasmResult {
   const size = utf8Length(key);
-  const buf = scratch(size);
-  writeUtf8(key, buf);
+  const buf = scratchUtf8(key, size);
   return record(proxy_set_shared_data(buf, size, changetype<usize>(value), value.byteLength, cas));
 }
 
 /** Registers (or re-binds to this root) a queue; returns its token, 0 on failure. */
 export function registerSharedQueue(name: string): u32 {
   const size = utf8Length(name);
-  const buf = scratch(size);
-  writeUtf8(name, buf);
+  const buf = scratchUtf8(name, size);
   if (record(proxy_register_shared_queue(buf, size, RETURN_PTR)) != WasmResult.Ok) return 0;
   return load<u32>(RETURN_PTR);
 }
@@ -475,8 +468,7 @@ export function dequeueSharedQueue(token: u32): ArrayBuffer | null {
 /** Defines a metric (full stat name "wasmcustom.<name>"); returns its id, 0 on failure. */
 export function defineMetric(type: MetricType, name: string): u32 {
   const size = utf8Length(name);
-  const buf = scratch(size);
-  writeUtf8(name, buf);
+  const buf = scratchUtf8(name, size);
   if (record(proxy_define_metric(type, buf, size, RETURN_PTR)) != WasmResult.Ok) return 0;
   return load<u32>(RETURN_PTR);
 }
@@ -510,8 +502,7 @@ export function done(): WasmResult {
 /** Calls a host foreign function; returns its result bytes (empty when it returns none) or null on a non-Ok status. */
 export function callForeignFunction(name: string, args: ArrayBuffer | null): ArrayBuffer | null {
   const size = utf8Length(name);
-  const buf = scratch(size);
-  writeUtf8(name, buf);
+  const buf = scratchUtf8(name, size);
   const argsPtr = args === null ? 0 : changetype<usize>(args);
   const argsSize = args === null ? 0 : <usize>args.byteLength;
   return callForeignFunctionRaw(buf, size, argsPtr, argsSize);

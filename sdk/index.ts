@@ -3,7 +3,7 @@
 // and their entry file must also `export * from "../../sdk/exports";` (see sdk/README.md).
 export * from "./types";
 export { HeaderPair } from "./pairs";
-export { RootContext, HttpContext, TcpContext, Context, registerRootContext, RootContextFactory } from "./contexts";
+export { RootContext, HttpContext, TcpContext, StreamContext, Context, registerRootContext, RootContextFactory } from "./contexts";
 export {
   HeaderMap, HeaderSnapshot, requestHeaders, requestTrailers, responseHeaders, responseTrailers, httpCallResponseHeaders,
   httpCallResponseTrailers, grpcReceiveInitialMetadata, grpcReceiveTrailingMetadata,

@@ -91,3 +91,10 @@ export function scratch(size: usize): usize {
 @inline export function writeUtf8(s: string, dst: usize): usize {
   return dst + String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, dst);
 }
+
+/** Writes `s` as UTF-8 at the start of scratch (`size` = utf8Length(s)); returns that start. For one-string host calls. */
+export function scratchUtf8(s: string, size: usize): usize {
+  const buf = scratch(size);
+  writeUtf8(s, buf);
+  return buf;
+}

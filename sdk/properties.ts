@@ -9,7 +9,7 @@
 // doubles 8-byte IEEE-754 LE; bools 1 byte; maps and lists in the header-pairs encoding.
 import { WasmResult } from "./types";
 import { getPropertyRaw, getPropertyRawString, setPropertyRaw } from "./hostcalls";
-import { scratch, utf8Length, writeUtf8 } from "./memory";
+import { scratch, scratchUtf8, utf8Length, writeUtf8 } from "./memory";
 import { HeaderPair, decodePairs } from "./pairs";
 
 let encodedPathSize: usize = 0;
@@ -80,8 +80,7 @@ export function getPropertyMap(path: string[]): HeaderPair[] | null {
  */
 export function setProperty(name: string, value: ArrayBuffer): WasmResult {
   const size = utf8Length(name);
-  const buf = scratch(size);
-  writeUtf8(name, buf);
+  const buf = scratchUtf8(name, size);
   return setPropertyRaw(buf, size, changetype<usize>(value), value.byteLength);
 }
 

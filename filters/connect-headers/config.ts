@@ -2,6 +2,7 @@
 
 import { formatInt } from "../../sdk";
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
+import { HboneHeaderOptions, readHboneHeaderOptions } from "../../lib/hbone-headers";
 import { HostPort, parseHostPort } from "../../lib/address";
 import { asciiLower, isToken } from "../../lib/strings";
 import { WorkloadTable, readWorkloadTableField } from "../../lib/workloads";
@@ -35,11 +36,8 @@ export class ConnectHeadersConfig {
   fixedTarget: HostPort | null = null;
   /** Port for SNI targets; -1 = the client's :authority port, else 443. */
   sniPort: i32 = -1;
-  sendBaggage: bool = true;
-  sendForwarded: bool = true;
-  sendXForwardedFor: bool = false;
-  sendTraceparent: bool = true;
-  sendOriginalDstHost: bool = false;
+  /** Headers to set (`headers`); unlike hbone-outbound, no x-envoy-original-dst-host by default. */
+  headers: HboneHeaderOptions = new HboneHeaderOptions(true, true, false, true, false);
   added: Array<AddedHeader> = new Array<AddedHeader>();
   /** Leave requests other than CONNECT untouched. */
   onlyConnect: bool = true;
@@ -82,15 +80,7 @@ export function parseConnectHeadersConfig(text: string): ConnectHeadersConfig {
     target.finish();
   }
 
-  const headers = r.optionalObject("headers");
-  if (headers !== null) {
-    c.sendBaggage = headers.optionalBool("baggage", c.sendBaggage);
-    c.sendForwarded = headers.optionalBool("forwarded", c.sendForwarded);
-    c.sendXForwardedFor = headers.optionalBool("xForwardedFor", c.sendXForwardedFor);
-    c.sendTraceparent = headers.optionalBool("traceparent", c.sendTraceparent);
-    c.sendOriginalDstHost = headers.optionalBool("originalDstHost", c.sendOriginalDstHost);
-    headers.finish();
-  }
+  c.headers = readHboneHeaderOptions(r, "headers", c.headers);
 
   const added = r.optionalObject("add");
   if (added !== null) {

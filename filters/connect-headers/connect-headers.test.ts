@@ -1,16 +1,11 @@
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Host } from "../../emulator/index.ts";
-import { HostCallCounter } from "../../test/helpers/host-calls.ts";
 
 const WASM = "build/connect-headers.wasm";
 const FIXTURE = JSON.parse(readFileSync(new URL("./fixtures/config.json", import.meta.url), "utf8"));
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/;
 const SLEEP_BAGGAGE = "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=sleep,service.name=sleep,service.version=v1";
-
-const counter = new HostCallCounter();
-beforeAll(() => void counter.install());
-afterAll(() => counter.uninstall());
 
 interface Options {
   config?: unknown;
@@ -19,7 +14,7 @@ interface Options {
 }
 
 async function send(headers: Array<[string, string]>, o: Options = {}) {
-  const host = new Host({ logLevel: "debug" });
+  const host = new Host({ logLevel: "debug", countHostCalls: true });
   const config = o.config ?? FIXTURE;
   const plugin = await host.loadPlugin({ module: WASM, configuration: typeof config === "string" ? config : JSON.stringify(config) });
   const connection: Record<string, string> = {};
@@ -27,6 +22,7 @@ async function send(headers: Array<[string, string]>, o: Options = {}) {
   if (source !== null) connection["source.address"] = source;
   if (o.sni !== undefined && o.sni !== null) connection["connection.requested_server_name"] = o.sni;
   const s = host.httpStream({ filters: [plugin], connection });
+  const counter = host.hostCalls!;
   counter.reset();
   s.sendRequestHeaders(headers, false);
   const calls = counter.total(["env.proxy_log", "env.proxy_get_log_level"]);

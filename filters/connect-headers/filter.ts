@@ -68,11 +68,11 @@ class ConnectHeadersStream extends HttpContext {
     const srcText = getPropertyString(SOURCE_ADDRESS);
     const src: SocketAddress | null = srcText !== null ? parseSocketAddress(srcText) : null;
     const source = src !== null ? c.table.workloadAt(src.ip) : null;
-    if (c.sendBaggage && source !== null) headers.replace("baggage", source.baggage());
-    if (c.sendForwarded && src !== null) headers.replace("forwarded", buildForwarded(src, target.host));
-    if (c.sendXForwardedFor && src !== null) headers.replace("x-forwarded-for", formatIp(src.ip));
-    if (c.sendTraceparent) headers.replace("traceparent", root.traceparents.next(getCurrentTimeNanoseconds(), <u64>this.id));
-    if (c.sendOriginalDstHost && target.ip !== null) headers.replace("x-envoy-original-dst-host", authority);
+    if (c.headers.baggage && source !== null) headers.replace("baggage", source.baggage());
+    if (c.headers.forwarded && src !== null) headers.replace("forwarded", buildForwarded(src, target.host));
+    if (c.headers.xForwardedFor && src !== null) headers.replace("x-forwarded-for", formatIp(src.ip));
+    if (c.headers.traceparent) headers.replace("traceparent", root.traceparents.next(getCurrentTimeNanoseconds(), <u64>this.id));
+    if (c.headers.originalDstHost && target.ip !== null) headers.replace("x-envoy-original-dst-host", authority);
     for (let i = 0; i < c.added.length; i++) {
       const h = unchecked(c.added[i]);
       headers.replace(h.name, h.value);

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Host } from "../../emulator/index.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
-import { GET, HostCallCounter, value, values } from "../../test/sdk/helpers.ts";
+import { GET, value, values } from "../../test/sdk/helpers.ts";
 
 const CONFIG = JSON.stringify({
   response_header: { name: "x-served-by", value: "ambient-wasm" },
@@ -53,21 +53,16 @@ describe("example-header", () => {
   });
 
   it("makes at most 8 host calls per request", async () => {
-    const counter = new HostCallCounter();
-    counter.install();
-    try {
-      const { host, plugin } = await load();
-      for (const path of ["/hello", "/admin"]) {
-        counter.reset();
-        const s = host.httpStream({ filters: [plugin] });
-        s.sendRequestHeaders(GET(path), true);
-        if (!s.localResponse) s.sendResponseHeaders([[":status", "200"]], true);
-        s.complete();
-        expect(counter.count("proxy_increment_metric"), path).toBeGreaterThan(0); // the counter sees the module's calls
-        expect(counter.total(), path).toBeLessThanOrEqual(8);
-      }
-    } finally {
-      counter.uninstall();
+    const { host, plugin } = await load(CONFIG, new Host({ countHostCalls: true }));
+    const counter = host.hostCalls!;
+    for (const path of ["/hello", "/admin"]) {
+      counter.reset();
+      const s = host.httpStream({ filters: [plugin] });
+      s.sendRequestHeaders(GET(path), true);
+      if (!s.localResponse) s.sendResponseHeaders([[":status", "200"]], true);
+      s.complete();
+      expect(counter.get("env.proxy_increment_metric"), path).toBeGreaterThan(0); // the counter sees the module's calls
+      expect(counter.total(), path).toBeLessThanOrEqual(8);
     }
   });
 

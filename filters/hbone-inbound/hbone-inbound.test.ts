@@ -1,17 +1,12 @@
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Host } from "../../emulator/index.ts";
-import { HostCallCounter } from "../../test/helpers/host-calls.ts";
 
 const WASM = "build/hbone-inbound.wasm";
 const FIXTURE = JSON.parse(readFileSync(new URL("./fixtures/config.json", import.meta.url), "utf8"));
 const ID = (ns: string, sa: string) => `spiffe://cluster.local/ns/${ns}/sa/${sa}`;
 const SLEEP_BAGGAGE = "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=sleep,service.name=sleep,service.version=latest";
 const HTTPBIN_BAGGAGE = "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=httpbin,service.name=httpbin,service.version=v1";
-
-const counter = new HostCallCounter();
-beforeAll(() => void counter.install());
-afterAll(() => counter.uninstall());
 
 interface Options {
   source?: string | null;
@@ -22,7 +17,7 @@ interface Options {
 
 /** Sends one CONNECT through the filter on a 15008 mTLS connection. */
 async function connect(authority: string | null, extra: Array<[string, string]> = [], o: Options = {}) {
-  const host = new Host({ logLevel: "debug" });
+  const host = new Host({ logLevel: "debug", countHostCalls: true });
   const config = o.config ?? FIXTURE;
   const plugin = await host.loadPlugin({ module: WASM, configuration: typeof config === "string" ? config : JSON.stringify(config) });
   const connection: Record<string, string | boolean> = { "connection.mtls": true, "connection.uri_san_peer_certificate": ID("default", "sleep") };
@@ -34,6 +29,7 @@ async function connect(authority: string | null, extra: Array<[string, string]> 
   const headers: Array<[string, string]> = [[":method", o.method ?? "CONNECT"]];
   if (authority !== null) headers.push([":authority", authority]);
   headers.push(...extra);
+  const counter = host.hostCalls!;
   counter.reset();
   s.sendRequestHeaders(headers, false);
   const calls = counter.total(["env.proxy_log", "env.proxy_get_log_level"]);

@@ -1,6 +1,7 @@
 // hbone-outbound plugin configuration (JSON; README.md documents every field).
 
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
+import { HboneHeaderOptions, readHboneHeaderOptions } from "../../lib/hbone-headers";
 import { parseSpiffeId } from "../../lib/spiffe";
 import { DEFAULT_HBONE_PORT, WorkloadTable, readWorkloadTableField } from "../../lib/workloads";
 
@@ -30,11 +31,8 @@ export class OutboundConfig {
   blackholeCluster: string = "BlackHoleCluster";
   /** Source SPIFFE identity → HBONE cluster presenting that identity's certificate. */
   hboneClusters: Map<string, string> = new Map<string, string>();
-  sendBaggage: bool = true;
-  sendForwarded: bool = true;
-  sendXForwardedFor: bool = false;
-  sendTraceparent: bool = true;
-  sendOriginalDstHost: bool = true;
+  /** CONNECT headers to publish (`headers`). */
+  headers: HboneHeaderOptions = new HboneHeaderOptions();
   verifyPeerIdentity: bool = true;
   unknownSource: UnknownSource = UnknownSource.Blackhole;
 
@@ -96,15 +94,7 @@ export function parseOutboundConfig(text: string): OutboundConfig {
     bySource.finish();
   }
 
-  const headers = r.optionalObject("headers");
-  if (headers !== null) {
-    c.sendBaggage = headers.optionalBool("baggage", c.sendBaggage);
-    c.sendForwarded = headers.optionalBool("forwarded", c.sendForwarded);
-    c.sendXForwardedFor = headers.optionalBool("xForwardedFor", c.sendXForwardedFor);
-    c.sendTraceparent = headers.optionalBool("traceparent", c.sendTraceparent);
-    c.sendOriginalDstHost = headers.optionalBool("originalDstHost", c.sendOriginalDstHost);
-    headers.finish();
-  }
+  c.headers = readHboneHeaderOptions(r, "headers", c.headers);
 
   c.verifyPeerIdentity = r.optionalBool("verifyPeerIdentity", c.verifyPeerIdentity);
   c.unknownSource = <UnknownSource>UNKNOWN_SOURCE_NAMES.indexOf(r.optionalEnum("unknownSource", UNKNOWN_SOURCE_NAMES, "blackhole"));

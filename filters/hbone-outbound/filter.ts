@@ -75,20 +75,22 @@ class OutboundConnection extends TcpContext {
     }
     setPropertyString(keys.AUTHORITY, route.authority);
     const source = route.source;
-    if (config.sendBaggage && source !== null) setPropertyString(keys.BAGGAGE, source.baggage());
+    if (config.headers.baggage && source !== null) setPropertyString(keys.BAGGAGE, source.baggage());
     if (src !== null) {
       const service = route.service;
-      if (config.sendForwarded) setPropertyString(keys.FORWARDED, buildForwarded(src, service !== null ? service.hostname : ""));
-      if (config.sendXForwardedFor) setPropertyString(keys.X_FORWARDED_FOR, formatIp(src.ip));
+      if (config.headers.forwarded) setPropertyString(keys.FORWARDED, buildForwarded(src, service !== null ? service.hostname : ""));
+      if (config.headers.xForwardedFor) setPropertyString(keys.X_FORWARDED_FOR, formatIp(src.ip));
     }
-    if (config.sendTraceparent) setPropertyString(keys.TRACEPARENT, root.traceparents.next(getCurrentTimeNanoseconds(), <u64>this.id));
-    if (config.sendOriginalDstHost) setPropertyString(keys.ORIGINAL_DST_HOST, route.authority);
+    if (config.headers.traceparent) setPropertyString(keys.TRACEPARENT, root.traceparents.next(getCurrentTimeNanoseconds(), <u64>this.id));
+    if (config.headers.originalDstHost) setPropertyString(keys.ORIGINAL_DST_HOST, route.authority);
     return true;
   }
 
-  /** What istio-stats and identity-rbac read about the other end (CONTRACTS.md). */
+  /** What istio-stats reads about both ends (CONTRACTS.md; istio-stats README "Where peer information comes from"). */
   private publishPeer(route: Route): void {
     setPropertyString(keys.ROUTE, routeKindName(route.kind));
+    const source = route.source;
+    if (source !== null) setPropertyString(keys.SOURCE, (route.tunnelled ? source.identity : "") + "\n" + source.baggage());
     const destination = route.destination;
     if (destination !== null) setPropertyString(keys.UPSTREAM_PEER, destination.baggage());
     if (route.tunnelled && route.peerIdentity.length > 0) setPropertyString(keys.UPSTREAM_PEER_PRINCIPAL, route.peerIdentity);

@@ -1,21 +1,17 @@
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { Host } from "../../emulator/index.ts";
-import { HostCallCounter } from "../../test/helpers/host-calls.ts";
 
 const WASM = "build/hbone-outbound.wasm";
 const FIXTURE = JSON.parse(readFileSync(new URL("./fixtures/config.json", import.meta.url), "utf8"));
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/;
 const ID = (ns: string, sa: string) => `spiffe://cluster.local/ns/${ns}/sa/${sa}`;
 const SLEEP = "10.0.0.10:40000";
-
-const counter = new HostCallCounter();
-beforeAll(() => void counter.install());
-afterAll(() => counter.uninstall());
+const SLEEP_BAGGAGE = "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=sleep,service.name=sleep,service.version=v1";
 
 async function load(config: unknown = FIXTURE) {
-  const host = new Host({ logLevel: "debug" });
+  const host = new Host({ logLevel: "debug", countHostCalls: true });
   const plugin = await host.loadPlugin({ module: WASM, configuration: typeof config === "string" ? config : JSON.stringify(config) });
   return { host, plugin };
 }
@@ -27,6 +23,7 @@ async function connect(source: string | null, destination: string | null, config
   if (source !== null) properties["source.address"] = source;
   if (destination !== null) properties["destination.address"] = destination;
   const c = host.tcpConnection({ filters: [plugin], properties });
+  const counter = host.hostCalls!;
   counter.reset();
   c.open();
   const calls = counter.total(["env.proxy_log", "env.proxy_get_log_level"]);
@@ -56,6 +53,8 @@ describe("hbone-outbound: hop rules (istio-facts §1.3)", () => {
     );
     expect(get("wasm.upstream_peer_principal")).toBe(ID("default", "httpbin"));
     expect(get("wasm.upstream_service")).toBeNull();
+    // For istio-stats (source reporter): the source's identity (tunnelled) and its baggage, one value.
+    expect(get("wasm.hbone_source")).toBe(ID("default", "sleep") + "\n" + get("wasm.hbone_baggage"));
     expect(c.closed).toBeNull();
     expect(host.traps).toEqual([]);
   });
@@ -101,6 +100,7 @@ describe("hbone-outbound: hop rules (istio-facts §1.3)", () => {
     expect(get("wasm.upstream_peer_principal")).toBe(ID("bookinfo", "bookinfo-waypoint"));
     expect(get("wasm.upstream_service")).toBe("ratings.bookinfo.svc.cluster.local");
     expect(get("wasm.hbone_forwarded")).toBe('for="10.0.0.10:40000";host=ratings.bookinfo.svc.cluster.local');
+    expect(get("wasm.hbone_source")).toBe(ID("default", "sleep") + "\n" + SLEEP_BAGGAGE);
   });
 
   it("sends workload-addressed traffic through the workload's waypoint, unless it comes from that waypoint", async () => {
@@ -128,6 +128,8 @@ describe("hbone-outbound: hop rules (istio-facts §1.3)", () => {
     expect(get("wasm.hbone_route")).toBe("plain");
     expect(get("wasm.upstream_peer")).toContain("k8s.deployment.name=legacy-db");
     expect(get("wasm.upstream_peer_principal")).toBeNull();
+    // plain TCP carries no identity: the source's baggage only
+    expect(get("wasm.hbone_source")).toBe("\n" + SLEEP_BAGGAGE);
   });
 
   it("passes destinations outside the table through as plain TCP to the original destination", async () => {
@@ -139,6 +141,9 @@ describe("hbone-outbound: hop rules (istio-facts §1.3)", () => {
     for (const key of ["wasm.hbone_authority", "wasm.hbone_baggage", "wasm.hbone_forwarded", "wasm.upstream_peer", "wasm.upstream_peer_principal"]) {
       expect(get(key), key).toBeNull();
     }
+    expect(get("wasm.hbone_source")).toBe("\n" + SLEEP_BAGGAGE);
+    // a source outside the table is not described at all
+    expect((await connect("10.9.9.9:1000", "93.184.216.34:443")).get("wasm.hbone_source")).toBeNull();
   });
 
   it("blackholes connections to the capture port itself", async () => {
@@ -147,6 +152,7 @@ describe("hbone-outbound: hop rules (istio-facts §1.3)", () => {
       expect(get("envoy.tcp_proxy.cluster")).toBe("BlackHoleCluster");
       expect(get("envoy.tcp_proxy.disable_tunneling")).toBe("true");
       expect(get("envoy.network.transport_socket.original_dst_address")).toBeNull();
+      expect(get("wasm.hbone_source")).toBe("\n" + SLEEP_BAGGAGE);
     }
   });
 
@@ -187,6 +193,7 @@ describe("hbone-outbound: missing entries", () => {
     expect(tunnel.get("envoy.tcp_proxy.cluster")).toBe("hbone_originate");
     expect(tunnel.get("wasm.hbone_authority")).toBe("10.0.1.20:80");
     expect(tunnel.get("wasm.hbone_baggage")).toBeNull();
+    expect(tunnel.get("wasm.hbone_source")).toBeNull();
     expect(tunnel.get("wasm.hbone_forwarded")).toBe('for="10.9.9.9:1000"');
     const pass = await connect("10.9.9.9:1000", "10.0.1.20:80", { ...FIXTURE, unknownSource: "passthrough" });
     expect(pass.get("envoy.tcp_proxy.cluster")).toBe("PassthroughCluster");
@@ -219,6 +226,8 @@ describe("hbone-outbound: headers per configuration", () => {
     for (const key of ["wasm.hbone_baggage", "wasm.hbone_forwarded", "wasm.hbone_xff", "wasm.hbone_traceparent", "wasm.hbone_original_dst"]) {
       expect(get(key), key).toBeNull();
     }
+    // what istio-stats reads does not depend on what goes on the wire
+    expect(get("wasm.hbone_source")).toBe(ID("default", "sleep") + "\n" + SLEEP_BAGGAGE);
   });
 
   it("skips the per-connection SAN check when verifyPeerIdentity is false", async () => {
@@ -332,10 +341,11 @@ describe("hbone-outbound: robustness and cost", () => {
     const hbone = await connect(SLEEP, "10.96.0.20:8000");
     const pass = await connect(SLEEP, "93.184.216.34:443");
     const hole = await connect(SLEEP, "10.0.1.20:15001");
-    // get_property ×2, set_envoy_filter_state ×3 (incl. SAN), set_property ×10, current time ×1
-    expect(hbone.calls).toBeLessThanOrEqual(16);
-    expect(pass.calls).toBeLessThanOrEqual(6);
-    expect(hole.calls).toBeLessThanOrEqual(5);
+    // get_property ×2, set_envoy_filter_state ×3 (incl. SAN), set_property ×11, current time ×1
+    expect(hbone.calls).toBeLessThanOrEqual(17);
+    // get_property ×2, set_envoy_filter_state ×3 (or ×2 without a dial address), set_property ×2 (route, source)
+    expect(pass.calls).toBeLessThanOrEqual(7);
+    expect(hole.calls).toBeLessThanOrEqual(6);
     console.log("host calls per connection:", { hbone: hbone.breakdown, passthrough: pass.breakdown, blackhole: hole.breakdown });
   });
 });

@@ -20,6 +20,11 @@ export const TRACEPARENT = "hbone_traceparent";
 export const ORIGINAL_DST_HOST = "hbone_original_dst";
 /** hbone | waypoint | plain | passthrough | blackhole */
 export const ROUTE = "hbone_route";
+/**
+ * The source workload for istio-stats (source reporter): `<SPIFFE id>\n<baggage>`, the SPIFFE id only on tunnelled
+ * routes (ztunnel reports a source principal for HBONE only); set whenever the source is in the table.
+ */
+export const SOURCE = "hbone_source";
 /** Destination workload metadata in baggage format (CONTRACTS.md). */
 export const UPSTREAM_PEER = "upstream_peer";
 /** SPIFFE id the tunnel peer must present (CONTRACTS.md). */

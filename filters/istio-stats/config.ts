@@ -5,7 +5,6 @@ import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { parseSpiffeId } from "../../lib/spiffe";
 import { parseDecimal } from "../../lib/strings";
 import { peerPrincipalKeyProblem } from "../../lib/peer-principal";
-import { WorkloadTable, readWorkloadTableField } from "../../lib/workloads";
 import { METRIC_NAMES } from "./series";
 import { Workload } from "./workload";
 
@@ -49,8 +48,11 @@ export class StatsConfig {
   upstreamPeerPrincipalKey: string = "wasm.upstream_peer_principal";
   /** Destination service hostname published by hbone-outbound (source reporter). */
   upstreamServiceKey: string = "wasm.upstream_service";
-  /** Source workload baggage published by hbone-outbound (source reporter on a node-level proxy). */
-  sourcePeerKey: string = "wasm.hbone_baggage";
+  /**
+   * The source workload hbone-outbound matched (source reporter on a node-level proxy): `<principal>\n<baggage>`, the
+   * principal only for tunnelled routes; a value without a line break is baggage alone.
+   */
+  sourcePeerKey: string = "wasm.hbone_source";
   /** hbone-outbound's route (`hbone`, `waypoint`, `plain`, `passthrough`, `blackhole`), source reporter. */
   routeKey: string = "wasm.hbone_route";
   /** Peer metadata used when the peer filter state is absent (never a principal). */
@@ -60,11 +62,6 @@ export class StatsConfig {
    * (`%DOWNSTREAM_PEER_URI_SAN%`), read instead of the connection's certificate; "" = the certificate.
    */
   peerPrincipalFilterState: string = "";
-  /**
-   * Source reporter on a node-level proxy: the workload table hbone-outbound routes with; the source workload and
-   * (for tunnelled connections) its identity are looked up by the connection's source IP. null = not configured.
-   */
-  sourceWorkloads: WorkloadTable | null = null;
 }
 
 /** Parses and validates the configuration; problems (with JSON paths) end up in `errors`. */
@@ -136,11 +133,6 @@ export function parseStatsConfig(text: string): StatsConfig {
     const problem = peerPrincipalKeyProblem(key);
     if (problem.length > 0) r.fail("peerPrincipalFilterState", problem);
     else c.peerPrincipalFilterState = key;
-  }
-
-  if (r.has("workloads")) {
-    c.sourceWorkloads = readWorkloadTableField(r, "workloads");
-    if (c.reporterGiven && c.reporter != Reporter.Source) r.fail("workloads", "only a source reporter looks up its source workload");
   }
 
   const fallback = r.optionalObject("peerFallback");

@@ -10,7 +10,6 @@ import { parse } from "yaml";
 import { FilterState, Host, LifeSpan, PluginLoadError } from "../../emulator/index.ts";
 import type { HeaderList, Props, TagSpecifier } from "../../emulator/index.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
-import { HostCallCounter } from "../../test/helpers/host-calls.ts";
 
 const MODULE = "build/istio-stats.wasm";
 const LOCAL_REPLY_MODULE = "build/test/istio-stats/local-reply.wasm";
@@ -581,7 +580,8 @@ describe("istio-stats TCP", () => {
       "source.address": "10.0.0.10:51000", "destination.address": "10.96.0.20:8000",
       "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE, "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN,
       "filter_state.wasm.upstream_service": "httpbin.default.svc.cluster.local",
-      "filter_state.wasm.hbone_baggage": SLEEP_BAGGAGE,
+      // baggage alone (no principal line): the source principal is the configured local one
+      "filter_state.wasm.hbone_source": SLEEP_BAGGAGE,
     };
     const c = host.tcpConnection({ filters: [plugin], properties });
     c.open();
@@ -619,12 +619,17 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
     { name: "httpbin", namespace: "default", kind: "deployment", addresses: ["10.0.0.20"], identity: HTTPBIN_SAN, canonicalRevision: "v1",
       services: [{ hostname: "httpbin.default.svc.cluster.local", vips: ["10.96.0.20"], ports: [{ port: 8000, targetPort: 80 }] }] },
   ];
-  const NODE_CONFIG = JSON.stringify({ reporter: "source", local: { cluster: "Kubernetes" }, workloads: TABLE });
-  /** What hbone-outbound publishes for sleep → httpbin service over HBONE (without the baggage header). */
+  // The node's proxy knows no workload of its own: everything about the source comes from hbone-outbound.
+  const NODE_CONFIG = JSON.stringify({ reporter: "source", local: { cluster: "Kubernetes" } });
+  /** wasm.hbone_source as hbone-outbound publishes it for sleep: identity (tunnelled routes only), then baggage. */
+  const SLEEP_TUNNELLED = SLEEP_SAN + "\n" + SLEEP_BAGGAGE;
+  const SLEEP_PLAIN = "\n" + SLEEP_BAGGAGE;
+  /** What hbone-outbound publishes for sleep → httpbin service over HBONE. */
   const TUNNEL: Props = {
     "source.address": "10.0.0.10:51000", "destination.address": "10.96.0.20:8000",
     "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE, "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN,
     "filter_state.wasm.upstream_service": "httpbin.default.svc.cluster.local", "filter_state.wasm.hbone_route": "hbone",
+    "filter_state.wasm.hbone_baggage": SLEEP_BAGGAGE, "filter_state.wasm.hbone_source": SLEEP_TUNNELLED,
   };
   /** ztunnel / Istio for plain TCP to something outside the mesh: the source workload, no principal, the cluster name. */
   const SLEEP_TO_CLUSTER = (cluster: string): Record<string, string> => tcpLabels({
@@ -641,39 +646,35 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
   });
 
   async function open(configuration: string, properties: Props) {
-    const counter = new HostCallCounter().install();
-    try {
-      const host = new Host({ statsTags: STATS_TAGS });
-      const plugin = await host.loadPlugin({ module: MODULE, rootId: "tcp", configuration, listenerDirection: "OUTBOUND" });
-      // A first connection defines the label set; the second shows the steady-state cost.
-      let calls: Record<string, number> = {};
-      for (let i = 0; i < 2; i++) {
-        const c = host.tcpConnection({ filters: [plugin], properties });
-        counter.reset();
-        c.open();
-        calls = counter.snapshot();
-        c.closeDownstream("remote");
-      }
-      expect(host.traps).toEqual([]);
-      return { host, calls };
-    } finally {
-      counter.uninstall();
+    const host = new Host({ statsTags: STATS_TAGS, countHostCalls: true });
+    const counter = host.hostCalls!;
+    const plugin = await host.loadPlugin({ module: MODULE, rootId: "tcp", configuration, listenerDirection: "OUTBOUND" });
+    // A first connection defines the label set; the second shows the steady-state cost.
+    let calls: Record<string, number> = {};
+    for (let i = 0; i < 2; i++) {
+      const c = host.tcpConnection({ filters: [plugin], properties });
+      counter.reset();
+      c.open();
+      calls = counter.snapshot();
+      c.closeDownstream("remote");
     }
+    expect(host.traps).toEqual([]);
+    return { host, calls };
   }
 
-  it("reports the tunnelled source's identity from the workload table, at no extra host call", async () => {
+  it("reports the tunnelled source's identity from what hbone-outbound published, in 4 reads", async () => {
     const { host, calls } = await open(NODE_CONFIG, TUNNEL);
     const labels = tcpLabels(SLEEP_TO_HTTPBIN, { reporter: "source", connection_security_policy: "unknown" });
     expect(promLines(host)).toContain(line("istio_tcp_connections_opened_total", labels, 2));
-    // upstream peer, its principal, source.address (instead of wasm.hbone_baggage), the service; then `opened`.
+    // upstream peer, its principal, wasm.hbone_source (identity and baggage in one read), the service; then `opened`.
     expect(calls).toEqual({ "env.proxy_get_property": 4, "env.proxy_increment_metric": 1 });
-    const before = await open(JSON.stringify({ reporter: "source", local: { cluster: "Kubernetes" } }),
-      { ...TUNNEL, "filter_state.wasm.hbone_baggage": SLEEP_BAGGAGE });
-    expect(before.calls).toEqual(calls);
   });
 
-  it("labels a tunnelled source outside the table unknown (never this proxy's configuration)", async () => {
-    const { host } = await open(NODE_CONFIG, { ...TUNNEL, "source.address": "10.9.9.9:5000" });
+  it("labels a tunnelled source hbone-outbound did not describe unknown (a node proxy configures no workload)", async () => {
+    const unknownSource = { ...TUNNEL, "source.address": "10.9.9.9:5000" };
+    delete unknownSource["filter_state.wasm.hbone_source"];
+    delete unknownSource["filter_state.wasm.hbone_baggage"];
+    const { host } = await open(NODE_CONFIG, unknownSource);
     const labels = tcpLabels({
       ...SLEEP_TO_HTTPBIN, source_workload: "unknown", source_workload_namespace: "unknown", source_principal: "unknown",
       source_app: "unknown", source_version: "unknown", source_canonical_service: "unknown", source_canonical_revision: "latest",
@@ -687,15 +688,23 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
     ] as const) {
       const { host, calls } = await open(NODE_CONFIG, {
         "source.address": "10.0.0.10:51000", "destination.address": destination, "filter_state.wasm.hbone_route": route,
+        "filter_state.wasm.hbone_source": SLEEP_PLAIN,
       });
       expect(promLines(host)).toContain(line("istio_tcp_connections_opened_total", SLEEP_TO_CLUSTER(cluster), 2));
       expect(promLines(host)).toContain(line("istio_tcp_connections_closed_total", SLEEP_TO_CLUSTER(cluster), 2));
-      // upstream peer, its principal (both absent), the route, source.address; no service to read; then `opened`.
+      // upstream peer, its principal (both absent), the route, wasm.hbone_source; no service to read; then `opened`.
       expect(calls).toEqual({ "env.proxy_get_property": 4, "env.proxy_increment_metric": 1 });
     }
   });
 
-  it("names the cluster for passthrough without a table too (source from the configuration, principal unknown)", async () => {
+  it("never reports a source principal for plain TCP, even one hbone-outbound did not publish as such", async () => {
+    // A principal line on a passthrough route (not what hbone-outbound writes) is still not a tunnel's identity.
+    const { host } = await open(NODE_CONFIG, { "source.address": "10.0.0.10:51000", "destination.address": "93.184.216.34:443",
+      "filter_state.wasm.hbone_route": "passthrough", "filter_state.wasm.hbone_source": SLEEP_TUNNELLED });
+    expect(promLines(host)).toContain(line("istio_tcp_connections_opened_total", SLEEP_TO_CLUSTER("PassthroughCluster"), 2));
+  });
+
+  it("names the cluster for passthrough without hbone-outbound's source too (source from the configuration, principal unknown)", async () => {
     const { host } = await open(JSON.stringify({
       reporter: "source",
       local: { workload: "sleep", namespace: "sleep-ns", app: "sleep", version: "v2", canonicalService: "sleep",
@@ -704,7 +713,7 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
     expect(promLines(host)).toContain(line("istio_tcp_connections_opened_total", SLEEP_TO_CLUSTER("PassthroughCluster"), 2));
   });
 
-  it("behind the real hbone-outbound: tunnel, passthrough and blackhole from one source, hbone-outbound's calls unchanged", async () => {
+  it("behind the real hbone-outbound: tunnel, passthrough and blackhole from one source, one workload table", async () => {
     await compileAssemblyScript("filters/hbone-outbound/filter.ts", "build/hbone-outbound.wasm");
     const host = new Host({ statsTags: STATS_TAGS });
     const outbound = await host.loadPlugin({ module: "build/hbone-outbound.wasm", vmId: "hbone-outbound", listenerDirection: "OUTBOUND",
@@ -722,11 +731,34 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
     expect(lines.filter((l) => l.includes('source_principal="unknown"') && l.includes('destination_service_name="httpbin"'))).toEqual([]);
   });
 
-  it("rejects a workload table on a listener that reports as the destination", async () => {
-    const host = new Host({ statsTags: STATS_TAGS });
-    await expect(host.loadPlugin({ module: MODULE, rootId: "tcp", listenerDirection: "INBOUND",
-      configuration: JSON.stringify({ workloads: TABLE }) })).rejects.toBeInstanceOf(PluginLoadError);
-    expect(host.logs.map((l) => l.message).join("\n")).toContain("$.workloads: only a source reporter");
+  it("behind the real hbone-outbound: a source outside its table is unknown; each filter's calls per connection", async () => {
+    await compileAssemblyScript("filters/hbone-outbound/filter.ts", "build/hbone-outbound.wasm");
+    const host = new Host({ statsTags: STATS_TAGS, countHostCalls: true });
+    const outbound = await host.loadPlugin({ module: "build/hbone-outbound.wasm", vmId: "hbone-outbound", listenerDirection: "OUTBOUND",
+      configuration: JSON.stringify({ workloads: TABLE, unknownSource: "tunnel" }) });
+    const stats = await host.loadPlugin({ module: MODULE, rootId: "tcp", configuration: NODE_CONFIG, listenerDirection: "OUTBOUND" });
+    const opening: Array<[Record<string, number>, Record<string, number>]> = [];
+    for (const source of ["10.0.0.10:51000", "10.0.0.10:51001", "10.9.9.9:5000"]) {
+      const c = host.tcpConnection({ filters: [outbound, stats], properties: { "source.address": source, "destination.address": "10.96.0.20:8000" } });
+      outbound.hostCalls!.reset();
+      stats.hostCalls!.reset();
+      c.open();
+      opening.push([outbound.hostCalls!.snapshot(), stats.hostCalls!.snapshot()]);
+      c.closeDownstream("remote");
+    }
+    const lines = promLines(host);
+    expect(lines).toContain(line("istio_tcp_connections_opened_total", tcpLabels(SLEEP_TO_HTTPBIN, { reporter: "source", connection_security_policy: "unknown" }), 2));
+    expect(lines).toContain(line("istio_tcp_connections_opened_total", tcpLabels({
+      ...SLEEP_TO_HTTPBIN, source_workload: "unknown", source_workload_namespace: "unknown", source_principal: "unknown",
+      source_app: "unknown", source_version: "unknown", source_canonical_service: "unknown", source_canonical_revision: "latest",
+    }, { reporter: "source", connection_security_policy: "unknown" }), 1));
+    // Second connection of sleep's label set (steady state). hbone-outbound's set_property: authority, baggage,
+    // forwarded, traceparent, original_dst; route, wasm.hbone_source, upstream peer, its principal, service.
+    // istio-stats reads 4 properties and counts `opened`.
+    const [outboundCalls, statsCalls] = opening[1];
+    expect(outboundCalls["env.proxy_set_property"]).toBe(10);
+    expect(statsCalls).toEqual({ "env.proxy_get_property": 4, "env.proxy_increment_metric": 1 });
+    expect(host.traps).toEqual([]);
   });
 
   it("keeps the Host header as destination_service for passthrough HTTP (istio_stats.cc: only the name is the cluster)", async () => {
@@ -734,6 +766,7 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
     const plugin = await host.loadPlugin({ module: MODULE, rootId: "http", configuration: NODE_CONFIG });
     const s = host.httpStream({ filters: [plugin], connection: {
       "source.address": "10.0.0.10:51000", "destination.address": "93.184.216.34:80", "filter_state.wasm.hbone_route": "passthrough",
+      "filter_state.wasm.hbone_source": SLEEP_PLAIN,
     } });
     s.sendRequestHeaders([[":method", "GET"], [":path", "/"], [":authority", "example.com"], [":scheme", "http"]], true);
     s.sendResponseHeaders([[":status", "200"]], true);
@@ -894,8 +927,8 @@ describe("istio-stats configuration", () => {
     ["a wasm.* key as trusted peer principal", '{"reporter":"waypoint","peerPrincipalFilterState":"wasm.peer_principal"}', "$.peerPrincipalFilterState: wasm.* keys are written by Wasm filters"],
     ["an envoy.* key as trusted peer principal", '{"reporter":"destination","peerPrincipalFilterState":"envoy.string"}', "$.peerPrincipalFilterState: envoy.* keys name Envoy object factories"],
     ["an empty trusted peer principal key", '{"reporter":"destination","peerPrincipalFilterState":""}', "$.peerPrincipalFilterState: must be a filter-state key"],
-    ["a workload table on a destination reporter", '{"reporter":"destination","workloads":[]}', "$.workloads: only a source reporter"],
-    ["a bad workload table", '{"reporter":"source","workloads":[{"name":"a","namespace":"b","addresses":["10.0.0.300"],"identity":"spiffe://cluster.local/ns/b/sa/a"}]}', "$.workloads[0].addresses[0]"],
+    // hbone-outbound owns the workload table; the source reporter reads what it publishes.
+    ["a workload table", '{"reporter":"source","workloads":[]}', "$.workloads: unknown field"],
   ];
   for (const [name, configuration, message] of cases) {
     it(`rejects ${name} naming the JSON path`, async () => {
@@ -937,23 +970,19 @@ describe("istio-stats configuration", () => {
 
 describe("istio-stats host calls", () => {
   async function measure(configuration: string, requests: number): Promise<Record<string, number>[]> {
-    const counter = new HostCallCounter().install();
-    try {
-      const host = new Host({ statsTags: STATS_TAGS, nodeMetadata: HTTPBIN_NODE });
-      const plugin = await host.loadPlugin({ module: MODULE, rootId: "http", configuration });
-      const perRequest: Record<string, number>[] = [];
-      for (let i = 0; i < requests; i++) {
-        counter.reset();
-        const s = host.httpStream({ filters: [plugin], connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
-        s.sendRequestHeaders(GET, true);
-        s.sendResponseHeaders([[":status", "200"]], true);
-        s.complete();
-        perRequest.push(counter.snapshot());
-      }
-      return perRequest;
-    } finally {
-      counter.uninstall();
+    const host = new Host({ statsTags: STATS_TAGS, nodeMetadata: HTTPBIN_NODE, countHostCalls: true });
+    const counter = host.hostCalls!;
+    const plugin = await host.loadPlugin({ module: MODULE, rootId: "http", configuration });
+    const perRequest: Record<string, number>[] = [];
+    for (let i = 0; i < requests; i++) {
+      counter.reset();
+      const s = host.httpStream({ filters: [plugin], connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+      s.sendRequestHeaders(GET, true);
+      s.sendResponseHeaders([[":status", "200"]], true);
+      s.complete();
+      perRequest.push(counter.snapshot());
     }
+    return perRequest;
   }
 
   const total = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
@@ -976,64 +1005,56 @@ describe("istio-stats host calls", () => {
   });
 
   it("makes no host call per TCP data chunk and a fixed number per connection", async () => {
-    const counter = new HostCallCounter().install();
-    try {
-      const host = new Host({ statsTags: STATS_TAGS, nodeMetadata: HTTPBIN_NODE });
-      const plugin = await host.loadPlugin({ module: MODULE, rootId: "tcp", configuration: INBOUND_CONFIG });
-      const phases: Record<string, number>[] = [];
-      for (let i = 0; i < 3; i++) {
-        const c = host.tcpConnection({ filters: [plugin], properties: { ...MTLS_CONNECTION, "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
-        counter.reset();
-        c.open();
-        phases.push(counter.snapshot());
-        counter.reset();
-        for (let k = 0; k < 10; k++) c.downstreamData("a".repeat(100)).upstreamData("b".repeat(100));
-        phases.push(counter.snapshot());
-        counter.reset();
-        c.closeDownstream("remote");
-        phases.push(counter.snapshot());
-      }
-      const [open, data, close] = phases.slice(6);
-      expect(open).toEqual({ "env.proxy_get_property": 2, "env.proxy_increment_metric": 1 });
-      expect(data).toEqual({});
-      // response.flags, then sent + received flush and closed.
-      expect(close).toEqual({ "env.proxy_get_property": 1, "env.proxy_increment_metric": 3 });
-    } finally {
-      counter.uninstall();
+    const host = new Host({ statsTags: STATS_TAGS, nodeMetadata: HTTPBIN_NODE, countHostCalls: true });
+    const counter = host.hostCalls!;
+    const plugin = await host.loadPlugin({ module: MODULE, rootId: "tcp", configuration: INBOUND_CONFIG });
+    const phases: Record<string, number>[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = host.tcpConnection({ filters: [plugin], properties: { ...MTLS_CONNECTION, "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+      counter.reset();
+      c.open();
+      phases.push(counter.snapshot());
+      counter.reset();
+      for (let k = 0; k < 10; k++) c.downstreamData("a".repeat(100)).upstreamData("b".repeat(100));
+      phases.push(counter.snapshot());
+      counter.reset();
+      c.closeDownstream("remote");
+      phases.push(counter.snapshot());
     }
+    const [open, data, close] = phases.slice(6);
+    expect(open).toEqual({ "env.proxy_get_property": 2, "env.proxy_increment_metric": 1 });
+    expect(data).toEqual({});
+    // response.flags, then sent + received flush and closed.
+    expect(close).toEqual({ "env.proxy_get_property": 1, "env.proxy_increment_metric": 3 });
   });
 
   it("makes no host call per tunnelled body chunk and a fixed number per CONNECT", async () => {
-    const counter = new HostCallCounter().install();
-    try {
-      const host = new Host({ statsTags: STATS_TAGS, nodeMetadata: HTTPBIN_NODE });
-      const plugin = await host.loadPlugin({ module: MODULE, rootId: "tunnel", configuration: '{"reporter":"destination"}' });
-      const phases: Record<string, number>[] = [];
-      for (let i = 0; i < 3; i++) {
-        const s = host.httpStream({ filters: [plugin], connection: MTLS_CONNECTION, properties: {
-          "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE, "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE,
-          "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN, "filter_state.wasm.upstream_service": "httpbin.default.svc.cluster.local",
-        } });
-        counter.reset();
-        s.sendRequestHeaders([[":method", "CONNECT"], [":authority", "10.0.0.20:8000"]]);
-        phases.push(counter.snapshot());
-        s.sendResponseHeaders([[":status", "200"]]);
-        counter.reset();
-        for (let k = 0; k < 10; k++) s.sendRequestBody("p".repeat(100)).sendResponseBody("q".repeat(100));
-        phases.push(counter.snapshot());
-        counter.reset();
-        s.sendRequestBody("", true).sendResponseBody("", true).complete();
-        phases.push(counter.snapshot());
-      }
-      const [open, data, close] = phases.slice(6);
-      // Peer SAN, downstream peer, upstream peer, its principal, its service; then `opened`.
-      expect(open).toEqual({ "env.proxy_get_property": 5, "env.proxy_increment_metric": 1 });
-      expect(data).toEqual({});
-      // response.code, response.flags; sent + received flush and closed.
-      expect(close).toEqual({ "env.proxy_get_property": 2, "env.proxy_increment_metric": 3 });
-    } finally {
-      counter.uninstall();
+    const host = new Host({ statsTags: STATS_TAGS, nodeMetadata: HTTPBIN_NODE, countHostCalls: true });
+    const counter = host.hostCalls!;
+    const plugin = await host.loadPlugin({ module: MODULE, rootId: "tunnel", configuration: '{"reporter":"destination"}' });
+    const phases: Record<string, number>[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = host.httpStream({ filters: [plugin], connection: MTLS_CONNECTION, properties: {
+        "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE, "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE,
+        "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN, "filter_state.wasm.upstream_service": "httpbin.default.svc.cluster.local",
+      } });
+      counter.reset();
+      s.sendRequestHeaders([[":method", "CONNECT"], [":authority", "10.0.0.20:8000"]]);
+      phases.push(counter.snapshot());
+      s.sendResponseHeaders([[":status", "200"]]);
+      counter.reset();
+      for (let k = 0; k < 10; k++) s.sendRequestBody("p".repeat(100)).sendResponseBody("q".repeat(100));
+      phases.push(counter.snapshot());
+      counter.reset();
+      s.sendRequestBody("", true).sendResponseBody("", true).complete();
+      phases.push(counter.snapshot());
     }
+    const [open, data, close] = phases.slice(6);
+    // Peer SAN, downstream peer, upstream peer, its principal, its service; then `opened`.
+    expect(open).toEqual({ "env.proxy_get_property": 5, "env.proxy_increment_metric": 1 });
+    expect(data).toEqual({});
+    // response.code, response.flags; sent + received flush and closed.
+    expect(close).toEqual({ "env.proxy_get_property": 2, "env.proxy_increment_metric": 3 });
   });
 
   it("does not read a peer filter-state key the configuration turns off (11 calls)", async () => {

@@ -8,25 +8,22 @@
 //   can write (lib/peer-principal.ts).
 // - source / waypoint (upstream peer): metadata and principal = filter state written by hbone-outbound from its
 //   workload table (`wasm.upstream_peer`, `wasm.upstream_peer_principal`).
-// - source (the local side) on a node-level proxy: the source workload by source IP in the configured workload
-//   table (`workloads`), else hbone-outbound's `wasm.hbone_baggage`, else the local configuration. The source
-//   principal is reported only for tunnelled (mTLS) connections, as ztunnel and Istio's sidecar do; plain,
+// - source (the local side) on a node-level proxy: the source workload hbone-outbound matched in its workload table
+//   (`wasm.hbone_source`: its identity, for tunnelled routes, and its baggage), else the local configuration. The
+//   source principal is reported only for tunnelled (mTLS) connections, as ztunnel and Istio's sidecar do; plain,
 //   passthrough and blackholed connections say `unknown` and name the cluster in destination_service_name.
 // - destination with destinationFromFilterState (tunnel mode): the local side is the workload hbone-inbound
 //   resolved for the CONNECT, published under the same keys (`wasm.upstream_peer`, `..._principal`,
 //   `wasm.upstream_service`).
 
-import { parseSocketAddress } from "../../lib/address";
 import { firstUriSan } from "../../lib/peer-principal";
 import { getProperty, getPropertyString } from "../../sdk";
 import { Reporter, StatsConfig } from "./config";
 import { LATEST, UNKNOWN } from "./labels";
 import { CacheBudget, MUTUAL_TLS, NONE, PeerLabels, ServiceDefaults, Side } from "./peer-labels";
-import { PeerMetadata } from "../../lib/baggage";
 import { Workload, fillWorkload, workloadFromBaggage } from "./workload";
 
 const PEER_URI_SAN: string[] = ["connection", "uri_san_peer_certificate"];
-const SOURCE_ADDRESS: string[] = ["source", "address"];
 
 /** Istio's destination_service_name for connections its sidecar sends to these clusters (istio_stats.cc). */
 export const PASSTHROUGH_CLUSTER = "PassthroughCluster";
@@ -156,20 +153,11 @@ export class PeerSource {
     const route = principal.length > 0 ? ROUTE_HBONE : readText(this.routePath);
     const routeCluster = route == ROUTE_PASSTHROUGH ? PASSTHROUGH_CLUSTER : route == ROUTE_BLACKHOLE ? BLACKHOLE_CLUSTER : "";
     this.lastWithoutService = routeCluster.length > 0;
-    let sourceRaw = "";
-    let sourceIdentity = "";
-    const table = this.config.sourceWorkloads;
-    if (table !== null) {
-      const address = readText(SOURCE_ADDRESS);
-      const src = address.length > 0 ? parseSocketAddress(address) : null;
-      const w = src !== null ? table.workloadAt(src.ip) : null;
-      if (w !== null) {
-        sourceRaw = w.baggage();
-        sourceIdentity = w.identity;
-      }
-    } else {
-      sourceRaw = readText(this.sourcePath);
-    }
+    // `<principal>\n<baggage>` from hbone-outbound; a value without a line break is baggage alone.
+    const source = readText(this.sourcePath);
+    const split = source.indexOf("\n");
+    const sourceIdentity = split > 0 ? source.substring(0, split) : "";
+    const sourceRaw = split >= 0 ? source.substring(split + 1) : source;
     // ztunnel reports the source identity only for HBONE (mTLS) connections, Istio's sidecar only when the
     // upstream TLS presented it: plain TCP (plain, passthrough, blackhole) has no source principal.
     let sourcePrincipal = "";
@@ -184,10 +172,6 @@ export class PeerSource {
       // (only the cluster, shared by the whole node, may come from the local configuration).
       sourceWorkload = workloadFromBaggage(sourceRaw);
       if (sourceWorkload.clusterName.length == 0) sourceWorkload.clusterName = this.local.clusterName;
-    } else if (table !== null) {
-      // The table is authoritative on a node-level proxy: a source outside it is unknown, not this proxy.
-      sourceWorkload = new PeerMetadata();
-      sourceWorkload.clusterName = this.local.clusterName;
     }
     const self = new Side(sourceWorkload, sourcePrincipal, false, LATEST);
     const peer = new Side(this.peerWorkload(raw), principal, true, LATEST);

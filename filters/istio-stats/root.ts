@@ -54,10 +54,6 @@ export class StatsRoot extends RootContext {
         return false;
       }
     }
-    if (config.sourceWorkloads !== null && reporter != Reporter.Source) {
-      log.error(CONFIG_ERROR + "$.workloads: only a source reporter looks up its source workload (this listener reports as the destination)");
-      return false;
-    }
     this.config = config;
     this.metrics = new MetricSelection(config.dropped);
     // A tunnel terminates HBONE for every workload behind this proxy, like ztunnel: the destination is the

@@ -249,13 +249,13 @@ describe("a shipped config with one mistake is rejected with the path of the mis
 describe("the listener's traffic_direction reaches each Wasm plugin as xds.listener_direction", () => {
   it("istio-stats without an explicit reporter takes it from the OUTBOUND listener", async () => {
     const original = read("ztunnel.yaml");
-    const source = mutate(original, `{ "reporter": "source", "tcpReportingDuration": "5s",`, `{ "tcpReportingDuration": "5s",`);
+    const source = mutate(original, `{ "reporter": "source", "tcpReportingDuration": "5s" }`, `{ "tcpReportingDuration": "5s" }`);
     expect(errorsOf(await validate(source, "ztunnel.yaml"))).toEqual([]);
   });
 
   it("without a traffic_direction the same plugin configuration is rejected, naming the field", async () => {
     const original = read("ztunnel.yaml");
-    let source = mutate(original, `{ "reporter": "source", "tcpReportingDuration": "5s",`, `{ "tcpReportingDuration": "5s",`);
+    let source = mutate(original, `{ "reporter": "source", "tcpReportingDuration": "5s" }`, `{ "tcpReportingDuration": "5s" }`);
     source = source.replace(/(\n    traffic_direction: OUTBOUND\n)([\s\S]*?"tcpReportingDuration")/, "\n$2");
     const errors = errorsOf(await validate(source, "ztunnel.yaml"));
     expect(errors.length).toBe(1);

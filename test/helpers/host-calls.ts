@@ -1,6 +1,7 @@
 // Counts the proxy-wasm host calls a module makes, by wrapping the imports of every module instantiated while
-// the counter is installed (both `new WebAssembly.Instance` and `WebAssembly.instantiate`). Tests use it to
-// measure host calls per connection / request.
+// the counter is installed (both `new WebAssembly.Instance` and `WebAssembly.instantiate`).
+// Tests use the emulator's own counter instead (`new Host({ countHostCalls: true })`, emulator/README.md "Counting
+// host calls"); this copy remains only for bench/probe.ts and goes once that switches too.
 
 type ImportFn = (...args: unknown[]) => unknown;
 

@@ -1,14 +1,12 @@
 import fc from "fast-check";
 import { isIP } from "node:net";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadAsModule, type AsModule } from "./harness.ts";
+import { NULL, loadAsModule, type AsModule } from "./harness.ts";
 
 let m: AsModule;
 beforeAll(async () => {
   m = await loadAsModule("address");
 });
-
-const NULL = "!null";
 
 describe("lib/address IPv4", () => {
   it("parses dotted quads strictly", () => {

@@ -8,6 +8,9 @@ const ARRAYBUFFER_CLASS_ID = 1; // idof<ArrayBuffer>()
 
 type Arg = string | number | boolean | Uint8Array;
 
+/** What the test entries return (as a string result) where the function under test returned null. */
+export const NULL = "!null";
+
 interface Exports {
   memory: WebAssembly.Memory;
   _initialize?: () => void;

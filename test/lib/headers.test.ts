@@ -1,13 +1,12 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadAsModule, type AsModule } from "./harness.ts";
+import { NULL, loadAsModule, type AsModule } from "./harness.ts";
 
 let m: AsModule;
 beforeAll(async () => {
   m = await loadAsModule("headers");
 });
 
-const NULL = "!null";
 const ZTUNNEL_BAGGAGE = "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=sleep,service.name=sleep,service.version=v1";
 
 describe("lib/baggage W3C parsing", () => {

@@ -1,13 +1,12 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadAsModule, type AsModule } from "./harness.ts";
+import { NULL, loadAsModule, type AsModule } from "./harness.ts";
 
 let m: AsModule;
 beforeAll(async () => {
   m = await loadAsModule("identity");
 });
 
-const NULL = "!null";
 const SLEEP = "spiffe://cluster.local/ns/default/sa/sleep";
 
 describe("lib/spiffe", () => {

@@ -1,34 +1,32 @@
 // sdk/headers.ts HeaderSnapshot: several reads from one get_header_map_pairs, edits written back by one
 // set_header_map_pairs with the same result as Envoy's replace/remove one by one; sdk/pairs.ts pairsAreUtf8
 // decides whether that round trip is byte-exact (else commit falls back to one call per edit).
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { Host } from "../../emulator/index.ts";
-import { GET, HostCallCounter, buildModule, value, values } from "./helpers.ts";
+import { GET, buildModule, value, values } from "./helpers.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
 
 const ENTRY = "test/sdk/assembly/header-snapshot.ts";
 let module: string;
-const counter = new HostCallCounter();
 beforeAll(async () => {
   module = await buildModule(ENTRY, "snapshot");
 });
-beforeEach(() => counter.install());
-afterEach(() => counter.uninstall());
 
+/** The request headers as forwarded, and the host calls the request made. */
 async function send(request: Array<[string, string]>) {
-  const host = new Host({ logLevel: "info" });
+  const host = new Host({ logLevel: "info", countHostCalls: true });
   const plugin = await host.loadPlugin({ module });
-  counter.reset();
+  host.hostCalls!.reset();
   const s = host.httpStream({ filters: [plugin] });
   s.sendRequestHeaders(request, true);
   expect(host.traps).toEqual([]);
-  return s.upstreamRequest.headers;
+  return { h: s.upstreamRequest.headers, calls: host.hostCalls! };
 }
 
 describe("HeaderSnapshot", () => {
   it("reads every header from one call and commits all edits with one more", async () => {
-    const h = await send([...GET("/p"), ["x-strip", "1"], ["x-replace", "old1"], ["x-keep", "k"], ["x-strip", "2"], ["x-replace", "old2"]]);
+    const { h, calls } = await send([...GET("/p"), ["x-strip", "1"], ["x-replace", "old1"], ["x-keep", "k"], ["x-strip", "2"], ["x-replace", "old2"]]);
     expect(value(h, "x-seen-path")).toBe("/p");
     expect(value(h, "x-seen-has-strip")).toBe("yes");
     expect(value(h, "x-seen-after-remove")).toBe("gone");
@@ -39,16 +37,16 @@ describe("HeaderSnapshot", () => {
     // every replaced one is appended in the order of the edits
     expect(h).toEqual([...GET("/p"), ["x-keep", "k"], ["x-seen-path", "/p"], ["x-seen-has-strip", "yes"], ["x-replace", "new"],
       ["x-seen-after-remove", "gone"]]);
-    expect(counter.count("proxy_get_header_map_pairs")).toBe(1);
-    expect(counter.count("proxy_set_header_map_pairs")).toBe(1);
-    expect(counter.total()).toBe(2);
+    expect(calls.get("env.proxy_get_header_map_pairs")).toBe(1);
+    expect(calls.get("env.proxy_set_header_map_pairs")).toBe(1);
+    expect(calls.total()).toBe(2);
   });
 
   it("makes no write call when nothing was edited", async () => {
-    const h = await send(GET("/read-only"));
+    const { h, calls } = await send(GET("/read-only"));
     expect(h).toEqual(GET("/read-only"));
-    expect(counter.count("proxy_get_header_map_pairs")).toBe(1);
-    expect(counter.total()).toBe(1);
+    expect(calls.get("env.proxy_get_header_map_pairs")).toBe(1);
+    expect(calls.total()).toBe(1);
   });
 });
 

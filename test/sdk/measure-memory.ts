@@ -5,7 +5,7 @@
 // and prints module size, linear-memory pages before/after and host calls per request.
 import { statSync } from "node:fs";
 import { Host } from "../../emulator/index.ts";
-import { GET, HostCallCounter, PROBE, buildModule } from "./helpers.ts";
+import { GET, PROBE, buildModule } from "./helpers.ts";
 
 type Runtime = "minimal" | "incremental" | "stub";
 const N = Number(process.argv[2] ?? 100_000);
@@ -14,11 +14,9 @@ const pages = (plugin: { vm: { mem: { memory: WebAssembly.Memory } } }) => plugi
 
 async function http(runtime: Runtime) {
   const file = await buildModule("filters/example-header/filter.ts", "measure", runtime as "minimal");
-  const counter = new HostCallCounter();
-  counter.install();
-  const host = new Host({ logLevel: "info" });
+  const host = new Host({ logLevel: "info", countHostCalls: true });
   const plugin = await host.loadPlugin({ module: file, rootId: "example-header", configuration: CONFIG });
-  counter.reset();
+  host.hostCalls!.reset();
   const before = pages(plugin as never);
   const started = performance.now();
   for (let i = 0; i < N; i++) {
@@ -28,9 +26,8 @@ async function http(runtime: Runtime) {
     s.complete();
   }
   const ms = performance.now() - started;
-  counter.uninstall();
   return { kind: "http", runtime, bytes: statSync(file).size, before, after: pages(plugin as never),
-    hostCallsPerRequest: +(counter.total() / N).toFixed(2), traps: host.traps.length, seconds: +(ms / 1000).toFixed(1) };
+    hostCallsPerRequest: +(host.hostCalls!.total() / N).toFixed(2), traps: host.traps.length, seconds: +(ms / 1000).toFixed(1) };
 }
 
 async function tcp(runtime: Runtime) {
