@@ -140,16 +140,6 @@ const ISTIO_STATS_INBOUND = {
   destinationService: { host: "httpbin.default.svc.cluster.local", name: "httpbin", namespace: "default" },
 };
 
-/** istio-stats tunnel mode on 15008 (its envoy.yaml). */
-const ISTIO_STATS_TUNNEL = {
-  reporter: "destination",
-  local: {
-    workload: "httpbin", namespace: "default", app: "httpbin", version: "v1",
-    canonicalService: "httpbin", canonicalRevision: "v1", cluster: "Kubernetes", principal: HTTPBIN_DEFAULT,
-  },
-  destinationService: { host: "httpbin.default.svc.cluster.local", name: "httpbin", namespace: "default" },
-};
-
 /** identity-rbac's README example: allow sleep, a dry-run DENY on /admin*. */
 const RBAC_README_CONFIG = {
   workload: { name: "httpbin", namespace: "foo", labels: { app: "httpbin", version: "v1" } },
@@ -162,19 +152,6 @@ const RBAC_README_CONFIG = {
   ],
 };
 const FOO_SLEEP = ID("foo", "sleep");
-
-/** identity-rbac on the 15008 CONNECT terminate protecting httpbin: allow sleep to port 80, deny a namespace. */
-const RBAC_CONNECT_CONFIG = {
-  workload: { name: "httpbin", namespace: "default", labels: { app: "httpbin", version: "v1" } },
-  rootNamespace: "istio-system",
-  policies: [
-    { name: "deny-untrusted", namespace: "istio-system",
-      spec: { action: "DENY", rules: [{ from: [{ source: { namespaces: ["untrusted"] } }] }] } },
-    { name: "allow-sleep", namespace: "default",
-      spec: { selector: { matchLabels: { app: "httpbin" } },
-        rules: [{ from: [{ source: { principals: ["cluster.local/ns/default/sa/sleep"] } }], to: [{ operation: { ports: ["80"] } }] }] } },
-  ],
-};
 
 const json = (v: unknown) => JSON.stringify(v);
 
@@ -335,24 +312,64 @@ function connectHeadersHttp(): Scenario {
   };
 }
 
+/**
+ * The Wasm filters of one listener of the shipped ztunnel configuration (envoy-configs/ztunnel.yaml): the HTTP
+ * filters of its connection manager, or its network filters, in order, with root ids, VM ids and
+ * configurations as Envoy would load them. 15008 = HBONE terminate, 15001 = outbound capture.
+ */
+export function ztunnelWasmFilters(port: number): FilterSpec[] {
+  const doc = parseYaml(readFileSync(`${ROOT}envoy-configs/ztunnel.yaml`, "utf8"), { maxAliasCount: -1 }) as any;
+  const listener = doc.static_resources.listeners.find((l: any) => l.address?.socket_address?.port_value === port);
+  if (!listener) throw new Error(`envoy-configs/ztunnel.yaml has no ${port} listener`);
+  const network = listener.filter_chains[0].filters as any[];
+  const hcm = network.find((f) => f.name === "envoy.filters.network.http_connection_manager");
+  const filters: any[] = hcm ? hcm.typed_config.http_filters : network;
+  const specs: FilterSpec[] = [];
+  for (const f of filters) {
+    if (f.name !== "envoy.filters.http.wasm" && f.name !== "envoy.filters.network.wasm") continue;
+    const c = f.typed_config.config;
+    const file: string = c.vm_config.code.local.filename;
+    specs.push({
+      filter: file.replace(/^.*\//, "").replace(/\.wasm$/, ""), name: c.name, rootId: c.root_id ?? "", vmId: c.vm_config.vm_id ?? "",
+      configuration: c.configuration.value, listenerDirection: listener.traffic_direction ?? "UNSPECIFIED",
+    });
+  }
+  return specs;
+}
+
+/** Traffic of the shipped ztunnel configuration: sleep (client, node-a) → httpbin (server, this node). */
+export const ZTUNNEL = {
+  sleep: "spiffe://cluster.local/ns/client/sa/sleep",
+  intruder: "spiffe://cluster.local/ns/other/sa/intruder",
+  httpbin: "spiffe://cluster.local/ns/server/sa/httpbin",
+  connect: [
+    [":method", "CONNECT"], [":authority", "10.77.0.20:80"],
+    ["baggage", "k8s.cluster.name=Kubernetes,k8s.namespace.name=client,k8s.deployment.name=sleep,service.name=sleep,service.version=v1"],
+    ["forwarded", 'for="10.77.1.10:45678";host=httpbin.server.svc.cluster.local'],
+    ["traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"],
+  ] as HeaderList,
+  connection: {
+    "source.address": "10.77.1.10:45678", "destination.address": "10.77.0.20:15008", "connection.mtls": true,
+    "connection.uri_san_peer_certificate": "spiffe://cluster.local/ns/client/sa/sleep",
+    "connection.uri_san_local_certificate": "spiffe://cluster.local/ns/server/sa/httpbin",
+  } as Props,
+};
+
 function inboundChain(): Scenario {
   const name = "chain/inbound-http";
-  const labels = { reporter: "destination", source_workload: "sleep", source_principal: SLEEP_DEFAULT, destination_workload: "httpbin", response_flags: "-" };
+  const labels = { reporter: "destination", source_workload: "sleep", source_principal: ZTUNNEL.sleep, destination_workload: "httpbin", response_flags: "-" };
   return {
     name, shape: "http-tunnel",
-    filters: [
-      { filter: "hbone-inbound", name: "hbone-inbound", rootId: "hbone-inbound", vmId: "hbone-inbound", configuration: json(readJson("filters/hbone-inbound/fixtures/config.json")), listenerDirection: "INBOUND" },
-      { filter: "identity-rbac", name: "identity-rbac", rootId: "identity-rbac-connect", vmId: "identity-rbac", configuration: json(RBAC_CONNECT_CONFIG), listenerDirection: "INBOUND" },
-      { filter: "istio-stats", name: "istio-stats-tunnel", rootId: "tunnel", vmId: "istio-stats", configuration: json(ISTIO_STATS_TUNNEL), listenerDirection: "INBOUND" },
-    ],
+    filters: ztunnelWasmFilters(15008),
     hostOptions: { logLevel: "info", statsTags: istioStatsTags() },
-    connection: HBONE_CONNECTION,
-    request: HBONE_CONNECT,
+    connection: ZTUNNEL.connection,
+    request: ZTUNNEL.connect,
     response: OK_200,
     verify(_host, op) {
       const s = op as HttpStream;
       if (s.localResponse) fail(name, `refused: ${s.localResponse.status} ${s.localResponse.details}`);
       if (s.upstreamRequest.body.length !== REQUEST_BYTES.length) fail(name, "tunnel bytes not forwarded");
+      if (s.filterState.plain("envoy.network.transport_socket.original_dst_address") !== "10.77.0.20:80") fail(name, "no original_dst_address");
     },
     verifyCount(host, ops) {
       expectCounter(host, name, "wasmcustom.identity_rbac.connect.allowed", ops);

@@ -1,11 +1,11 @@
 // Soak: many HBONE CONNECT streams through the 15008 chain (hbone-inbound → identity-rbac → istio-stats tunnel)
-// and many TCP connections through the 15001 chain (hbone-outbound → istio-stats tcp, source reporter), then
-// the exact metric values Envoy would print and the Wasm memory of every VM compared with its size after warm-up.
+// and many TCP connections through the 15001 chain (hbone-outbound → istio-stats tcp, source reporter), both as
+// the shipped envoy-configs/ztunnel.yaml configures them (one host, so the two istio-stats plugins share their VM
+// as in Envoy), then the exact metric values Envoy would print and the Wasm memory of every VM compared with its
+// size after warm-up.
 import { Host, type HeaderList, type Plugin, type Props } from "../../emulator/index.ts";
 import { loadFilter, moduleBytes, memoryPages } from "../../bench/lifecycle.ts";
-import {
-  HBONE_CONNECT, HBONE_CONNECTION, HTTPBIN_NODE, REQUEST_BYTES, RESPONSE_BYTES, istioStatsTags, scenarios, type FilterSpec,
-} from "../../bench/scenarios.ts";
+import { REQUEST_BYTES, RESPONSE_BYTES, ZTUNNEL, istioStatsTags, ztunnelWasmFilters, type FilterSpec } from "../../bench/scenarios.ts";
 
 export interface SoakOptions {
   requests: number;
@@ -33,44 +33,23 @@ export interface SoakReport {
   warnings: string[];
 }
 
-const SLEEP = "spiffe://cluster.local/ns/default/sa/sleep";
-const UNTRUSTED = "spiffe://cluster.local/ns/untrusted/sa/scanner";
-const HTTPBIN = "spiffe://cluster.local/ns/default/sa/httpbin";
-
 /** The three kinds of CONNECT in the mix (per 10 streams: 8 allowed, 1 denied by RBAC, 1 refused by hbone-inbound). */
-const ALLOWED = { headers: HBONE_CONNECT, connection: HBONE_CONNECTION };
+const ALLOWED = { headers: ZTUNNEL.connect, connection: ZTUNNEL.connection };
 const DENIED = {
-  // A peer from a namespace the mesh-wide DENY policy names; its baggage claims to be sleep (labels only).
-  headers: HBONE_CONNECT,
-  connection: { ...HBONE_CONNECTION, "source.address": "10.9.9.9:40000", "connection.uri_san_peer_certificate": UNTRUSTED } as Props,
+  // intruder (namespace other) is in the workload table but not allowed by httpbin's policy; its baggage claims to
+  // be sleep, which only labels could take from (the table wins for a known source IP).
+  headers: ZTUNNEL.connect,
+  connection: { ...ZTUNNEL.connection, "source.address": "10.77.2.10:40000", "connection.uri_san_peer_certificate": ZTUNNEL.intruder } as Props,
 };
 const REFUSED = {
-  // reviews-v2 lives on another node: not local, hbone-inbound answers 400 before the other filters look.
-  headers: [[":method", "CONNECT"], [":authority", "10.0.2.32:9080"]] as HeaderList,
-  connection: HBONE_CONNECTION,
+  // sleep runs on node-a, not on this node: hbone-inbound answers 400 before the other filters look.
+  headers: [[":method", "CONNECT"], [":authority", "10.77.1.10:80"]] as HeaderList,
+  connection: ZTUNNEL.connection,
 };
 
 function kindOf(i: number) {
   const r = i % 10;
   return r === 8 ? DENIED : r === 9 ? REFUSED : ALLOWED;
-}
-
-function chainSpecs(): FilterSpec[] {
-  const chain = scenarios().find((e) => e.name === "chain/inbound-http")?.scenario;
-  if (!chain) throw new Error("chain/inbound-http scenario unavailable");
-  return chain.filters;
-}
-
-/** The 15001 outbound chain: hbone-outbound decides, istio-stats reports as the source. */
-function outboundSpecs(): FilterSpec[] {
-  const outbound = scenarios().find((e) => e.name === "hbone-outbound/tcp")?.scenario;
-  if (!outbound) throw new Error("hbone-outbound/tcp scenario unavailable");
-  return [
-    outbound.filters[0],
-    { filter: "istio-stats", name: "istio-stats-tcp", rootId: "tcp", vmId: "istio-stats-out", listenerDirection: "OUTBOUND",
-      configuration: JSON.stringify({ reporter: "source", tcpReportingDuration: "5s",
-        local: { workload: "sleep", namespace: "default", app: "sleep", version: "v1", canonicalService: "sleep", canonicalRevision: "latest", cluster: "Kubernetes", principal: SLEEP } }) },
-  ];
 }
 
 function load(host: Host, specs: FilterSpec[]): Plugin[] {
@@ -105,14 +84,15 @@ function takeWasmLogs(host: Host, warnings: string[], counts: Map<string, number
 export function runSoak(o: SoakOptions): SoakReport {
   const progress = o.progress ?? (() => {});
   const warmUp = o.warmUp ?? 10_000;
-  const host = new Host({ logLevel: "info", statsTags: istioStatsTags(), nodeMetadata: HTTPBIN_NODE });
-  const inbound = load(host, chainSpecs());
-  const outbound = load(host, outboundSpecs());
+  const host = new Host({ logLevel: "info", statsTags: istioStatsTags() });
+  const inbound = load(host, ztunnelWasmFilters(15008));
+  const outbound = load(host, ztunnelWasmFilters(15001));
   const warnings: string[] = [];
   const decisions = new Map<string, number>();
   takeWasmLogs(host, warnings, new Map());
   const inboundVms = [...new Set(inbound.map((p) => p.vm))];
-  const outboundVms = [...new Set(outbound.map((p) => p.vm))];
+  // The two istio-stats plugins share one VM (same vm_id, code, vm_config): it keeps its HTTP-phase baseline.
+  const outboundVms = [...new Set(outbound.map((p) => p.vm))].filter((vm) => !inboundVms.includes(vm));
   const baseline = new Map<unknown, number>();
   const pagesOf = (vm: (typeof inboundVms)[number]) => memoryPages(host.plugins.filter((p) => p.vm === vm));
 
@@ -136,8 +116,8 @@ export function runSoak(o: SoakOptions): SoakReport {
   const httpSeconds = (performance.now() - t0) / 1000;
 
   // ---- TCP: connections through the outbound chain (to httpbin's VIP: tunnelled; to the Internet: passthrough) ----
-  const toHttpbin: Props = { "source.address": "10.0.0.10:40000", "destination.address": "10.96.0.20:8000" };
-  const toInternet: Props = { "source.address": "10.0.0.10:40001", "destination.address": "93.184.215.14:443" };
+  const toHttpbin: Props = { "source.address": "10.77.1.10:40000", "destination.address": "10.96.0.20:8000" };
+  const toInternet: Props = { "source.address": "10.77.1.10:40001", "destination.address": "93.184.215.14:443" };
   const t1 = performance.now();
   for (let i = 0; i < o.connections; i++) {
     const c = host.tcpConnection({ filters: outbound, properties: i % 2 === 0 ? toHttpbin : toInternet });
@@ -158,10 +138,10 @@ export function runSoak(o: SoakOptions): SoakReport {
   const denied = Math.floor((n + 1) / 10); // i % 10 === 8
   const refused = Math.floor(n / 10); // i % 10 === 9
   const prom = host.prometheus();
-  const tunnel = { reporter: "destination", request_protocol: "tcp", destination_workload: "httpbin", destination_principal: HTTPBIN };
-  const fromSleep = { ...tunnel, source_principal: SLEEP, source_workload: "sleep", source_workload_namespace: "default" };
-  const fromUntrusted = { ...tunnel, source_principal: UNTRUSTED, source_workload_namespace: "untrusted" };
-  const tcpToHttpbin = { reporter: "source", source_workload: "sleep", destination_workload: "httpbin", destination_service: "httpbin.default.svc.cluster.local" };
+  const tunnel = { reporter: "destination", request_protocol: "tcp", destination_workload: "httpbin", destination_principal: ZTUNNEL.httpbin };
+  const fromSleep = { ...tunnel, source_principal: ZTUNNEL.sleep, source_workload: "sleep", source_workload_namespace: "client" };
+  const fromUntrusted = { ...tunnel, source_principal: ZTUNNEL.intruder, source_workload: "intruder", source_workload_namespace: "other" };
+  const tcpToHttpbin = { reporter: "source", source_workload: "sleep", source_principal: ZTUNNEL.sleep, destination_workload: "httpbin", destination_service: "httpbin.server.svc.cluster.local" };
   const hbone = Math.ceil(o.connections / 2), passthrough = Math.floor(o.connections / 2);
   const metric = (name: string) => host.metric(name) ?? 0;
   const checks: Check[] = [
@@ -174,7 +154,7 @@ export function runSoak(o: SoakOptions): SoakReport {
     { what: "closed, sleep → httpbin, response_flags=\"-\"", expected: allowed, actual: promSum(prom, "istio_tcp_connections_closed_total", { ...fromSleep, response_flags: "-" }) },
     { what: "received bytes, sleep → httpbin", expected: allowed * REQUEST_BYTES.length, actual: promSum(prom, "istio_tcp_received_bytes_total", fromSleep) },
     { what: "sent bytes, sleep → httpbin", expected: allowed * RESPONSE_BYTES.length, actual: promSum(prom, "istio_tcp_sent_bytes_total", fromSleep) },
-    { what: "closed, untrusted peer, response_flags=\"DENY\"", expected: denied, actual: promSum(prom, "istio_tcp_connections_closed_total", { ...fromUntrusted, response_flags: "DENY" }) },
+    { what: "closed, intruder, response_flags=\"DENY\"", expected: denied, actual: promSum(prom, "istio_tcp_connections_closed_total", { ...fromUntrusted, response_flags: "DENY" }) },
     { what: "no bytes counted for denied CONNECTs", expected: 0, actual: promSum(prom, "istio_tcp_received_bytes_total", fromUntrusted) + promSum(prom, "istio_tcp_sent_bytes_total", fromUntrusted) },
     { what: "refused CONNECTs: opened without sleep's labels", expected: refused, actual: promSum(prom, "istio_tcp_connections_opened_total", { reporter: "destination" }) - promSum(prom, "istio_tcp_connections_opened_total", fromSleep) - promSum(prom, "istio_tcp_connections_opened_total", fromUntrusted) },
     { what: "outbound opened, sleep → httpbin (source reporter)", expected: hbone, actual: promSum(prom, "istio_tcp_connections_opened_total", tcpToHttpbin) },
