@@ -380,9 +380,9 @@ describe("malformed configuration is rejected at proxy_on_configure with the JSO
 
   it("imports only what Envoy registers for ABI 0.2.1", () => {
     const allowed = envoyImportNames("0.2.1");
-    const imports = WebAssembly.Module.imports(new WebAssembly.Module(module)).map((i) => `${i.module}.${i.name}`);
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(new Uint8Array(module))).map((i) => `${i.module}.${i.name}`);
     expect(imports.filter((i) => !allowed.has(i))).toEqual([]);
-    expect(WebAssembly.Module.exports(new WebAssembly.Module(module)).map((e) => e.name)).toContain("proxy_abi_version_0_2_1");
+    expect(WebAssembly.Module.exports(new WebAssembly.Module(new Uint8Array(module))).map((e) => e.name)).toContain("proxy_abi_version_0_2_1");
   });
 
   it("a valid configuration loads in every mode", async () => {

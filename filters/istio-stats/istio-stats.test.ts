@@ -671,7 +671,7 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
   });
 
   it("labels a tunnelled source hbone-outbound did not describe unknown (a node proxy configures no workload)", async () => {
-    const unknownSource = { ...TUNNEL, "source.address": "10.9.9.9:5000" };
+    const unknownSource: Record<string, string> = { ...TUNNEL, "source.address": "10.9.9.9:5000" };
     delete unknownSource["filter_state.wasm.hbone_source"];
     delete unknownSource["filter_state.wasm.hbone_baggage"];
     const { host } = await open(NODE_CONFIG, unknownSource);
