@@ -347,7 +347,7 @@ interface StatsInput {
   upstreamPeer: string | undefined;
   upstreamPrincipal: string | undefined;
   upstreamService: string | undefined;
-  sourceBaggage: string | undefined;
+  hboneSource: string | undefined;
   reqBody: string;
   respBody: string;
 }
@@ -417,7 +417,8 @@ function istioStatsTraffic(): Target<StatsInput> & { arbitrary: fc.Arbitrary<Sta
       upstreamPeer: fc.option(A.baggage, { nil: undefined }),
       upstreamPrincipal: fc.option(A.spiffeId, { nil: undefined }),
       upstreamService: fc.option(fc.oneof(fc.constant("reviews.bookinfo.svc.cluster.local"), A.anyText), { nil: undefined }),
-      sourceBaggage: fc.option(A.baggage, { nil: undefined }),
+      // What hbone-outbound publishes as wasm.hbone_source: baggage alone, or "<SPIFFE id>\n<baggage>" for a tunnel.
+      hboneSource: fc.option(fc.oneof(A.baggage, fc.tuple(A.spiffeId, A.baggage).map(([id, b]) => `${id}\n${b}`)), { nil: undefined }),
       reqBody: fc.oneof(fc.constant(""), A.anyText),
       respBody: fc.oneof(fc.constant(""), A.anyText),
     }),
@@ -442,7 +443,7 @@ function istioStatsTraffic(): Target<StatsInput> & { arbitrary: fc.Arbitrary<Sta
       if (i.peer !== undefined) props["connection.uri_san_local_certificate"] = LOCAL_SAN;
       const fs: Array<[string, string | Uint8Array | undefined]> = [
         ["wasm.downstream_peer", i.downstreamPeer], ["wasm.upstream_peer", i.upstreamPeer], ["wasm.upstream_peer_principal", i.upstreamPrincipal],
-        ["wasm.upstream_service", i.upstreamService], ["wasm.hbone_baggage", i.sourceBaggage],
+        ["wasm.upstream_service", i.upstreamService], ["wasm.hbone_source", i.hboneSource],
       ];
       for (const [k, v] of fs) if (v !== undefined) props[`filter_state.${k}`] = v;
       if (i.mode === "tcp") {
