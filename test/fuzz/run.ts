@@ -41,7 +41,7 @@ async function main(): Promise<number> {
       const t1 = performance.now();
       // Chunks with their own seeds: a failing input is recorded and the run goes on, so the count is reached
       // and every distinct failure shows up.
-      const failures = new Map<string, string>();
+      const failures = new Map<string, { text: string; count: number }>();
       for (let chunk = 0; session.inputs < runs; chunk++) {
         const n = Math.min(CHUNK, runs - session.inputs);
         const result = fc.check(fc.property(target.arbitrary, (input) => { session.check(input); }), {
@@ -51,7 +51,9 @@ async function main(): Promise<number> {
         if (result.failed) {
           const why = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
           const key = why.split("\n")[0].replace(/\d+/g, "#");
-          if (!failures.has(key) && failures.size < 5) failures.set(key, `${why.slice(0, 2500)}\n    counterexample: ${JSON.stringify(result.counterexample)?.slice(0, 1500)} (seed ${o.seed + chunk})`);
+          const seen = failures.get(key);
+          if (seen) seen.count++;
+          else if (failures.size < 5) failures.set(key, { text: `${why.slice(0, 2500)}\n    counterexample: ${JSON.stringify(result.counterexample)?.slice(0, 1500)} (seed ${o.seed + chunk})`, count: 1 });
           session.restart();
         }
       }
@@ -66,7 +68,7 @@ async function main(): Promise<number> {
       }
       for (const f of failures.values()) {
         failed = true;
-        parts.push(`  FAILED: ${f}`);
+        parts.push(`  FAILED (${f.count} of ${Math.ceil(runs / CHUNK)} chunks): ${f.text}`);
       }
     }
     const secs = (performance.now() - t0) / 1000;
