@@ -229,7 +229,7 @@ function responseProperty(ctx: Context, props: PropertySource, segments: string[
     case "grpc_status": {
       const m = ctx.responseTrailers ?? ctx.logResponseTrailers ?? ctx.responseHeaders ?? ctx.logResponseHeaders;
       const g = m?.get("grpc-status");
-      return g !== undefined && /^[0-9]+$/.test(g) ? ok(int64(Number(g))) : NOT_FOUND;
+      return g ? ok(int64(grpcStatusCode(g))) : NOT_FOUND;
     }
   }
   return NOT_FOUND;
@@ -276,4 +276,15 @@ function xdsProperty(ctx: Context, segments: string[]): Result {
     return ok(int64(d === "INBOUND" ? 1 : d === "OUTBOUND" ? 2 : 0));
   }
   return NOT_FOUND;
+}
+
+/**
+ * Grpc::Common::getGrpcStatus (source/common/grpc/common.cc): absl::SimpleAtoi into a uint64; a value that does not
+ * parse, or is above the last well-known status (16), is InvalidCode (-1).
+ */
+export function grpcStatusCode(value: string): number {
+  const text = value.trim();
+  if (!/^\+?[0-9]{1,20}$/.test(text)) return -1;
+  const code = BigInt(text);
+  return code > 16n ? -1 : Number(code);
 }

@@ -192,3 +192,15 @@ describe("response.code from a hostile :status", () => {
     expect(statusCode("")).toBe(0);
   });
 });
+
+describe("response.grpc_status from a hostile grpc-status", () => {
+  it("is InvalidCode (-1) when it does not parse or is above 16, as Grpc::Common::getGrpcStatus", async () => {
+    const { grpcStatusCode } = await import("../../emulator/properties.ts");
+    expect(grpcStatusCode("0")).toBe(0);
+    expect(grpcStatusCode("14")).toBe(14);
+    expect(grpcStatusCode("16")).toBe(16);
+    expect(grpcStatusCode("17")).toBe(-1);
+    expect(grpcStatusCode("9".repeat(400))).toBe(-1);
+    expect(grpcStatusCode("abc")).toBe(-1);
+  });
+});
