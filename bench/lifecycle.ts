@@ -57,8 +57,8 @@ export function loadFilter(host: Host, spec: FilterSpec, bytes: Uint8Array): Plu
 }
 
 /** A host with the scenario's plugins loaded (throws PluginLoadError / a missing-module error). */
-export function loadScenario(scenario: Scenario): { host: Host; plugins: Plugin[] } {
-  const host = new Host(scenario.hostOptions);
+export function loadScenario(scenario: Scenario, countHostCalls = false): { host: Host; plugins: Plugin[] } {
+  const host = new Host({ ...scenario.hostOptions, countHostCalls });
   const plugins = scenario.filters.map((spec) => {
     const bytes = moduleBytes(spec.filter);
     if (!bytes) throw new Error(`build/${spec.filter}.wasm is missing`);

@@ -1,7 +1,6 @@
-// Steady-state host calls per operation, and the set of callbacks an operation reaches, measured on a separate
-// host so the timed runs carry no instrumentation.
+// Steady-state host calls per operation (the emulator's own counter), and the set of callbacks an operation
+// reaches, measured on a separate host so the timed runs carry no instrumentation.
 import type { Plugin } from "../emulator/index.ts";
-import { HostCallCounter } from "../test/helpers/host-calls.ts";
 import { loadScenario, runOperation } from "./lifecycle.ts";
 import type { Scenario } from "./scenarios.ts";
 
@@ -27,14 +26,8 @@ function traceCallbacks(plugins: Plugin[], seen: Set<string>): void {
 }
 
 export function probe(scenario: Scenario, warmup = 200, measured = 1000): Probe {
-  const counter = new HostCallCounter().install();
-  let loaded;
-  try {
-    loaded = loadScenario(scenario);
-  } finally {
-    counter.uninstall();
-  }
-  const { host, plugins } = loaded;
+  const { host, plugins } = loadScenario(scenario, true);
+  const counter = host.hostCalls!;
   for (let i = 0; i < warmup; i++) runOperation(host, plugins, scenario);
   const callbacks = new Set<string>();
   traceCallbacks(plugins, callbacks);
