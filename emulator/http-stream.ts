@@ -17,7 +17,7 @@ import type { ForwardedMessage, HeaderList, HttpStreamOptions, LocalResponse, Pr
 import { HeaderMap } from "./header-map.ts";
 import { BodyBuffer } from "./body-buffer.ts";
 import { FilterState, LifeSpan } from "./filter-state.ts";
-import type { PropertySource } from "./properties.ts";
+import { simpleAtoiU64, type PropertySource } from "./properties.ts";
 import { HeadersStatus, DataStatus, TrailersStatus, StreamType } from "./constants.ts";
 import { mapHeadersStatus, mapDataStatus, mapTrailersStatus } from "./status-mapping.ts";
 import { buildLocalReply } from "./local-reply.ts";
@@ -628,7 +628,6 @@ export class HttpStream implements StreamOwner, PropertySource {
  * (source/common/http/utility.cc, envoy/stream_info/stream_info.h). 0 = no code.
  */
 export function statusCode(status: string): number {
-  if (!/^\+?[0-9]{1,20}$/.test(status.trim())) return 0;
-  const value = BigInt(status.trim());
-  return value > 0xffff_ffff_ffff_ffffn ? 0 : Number(BigInt.asUintN(32, value));
+  const value = simpleAtoiU64(status);
+  return value === null ? 0 : Number(BigInt.asUintN(32, value));
 }

@@ -278,13 +278,19 @@ function xdsProperty(ctx: Context, segments: string[]): Result {
   return NOT_FOUND;
 }
 
+/** absl::SimpleAtoi into a uint64, as Envoy parses numeric header values: null when it fails. */
+export function simpleAtoiU64(value: string): bigint | null {
+  const text = value.trim();
+  if (!/^\+?[0-9]{1,20}$/.test(text)) return null;
+  const n = BigInt(text);
+  return n > 0xffff_ffff_ffff_ffffn ? null : n;
+}
+
 /**
- * Grpc::Common::getGrpcStatus (source/common/grpc/common.cc): absl::SimpleAtoi into a uint64; a value that does not
- * parse, or is above the last well-known status (16), is InvalidCode (-1).
+ * Grpc::Common::getGrpcStatus (source/common/grpc/common.cc): a value that does not parse as a uint64, or is above
+ * the last well-known status (16), is InvalidCode (-1).
  */
 export function grpcStatusCode(value: string): number {
-  const text = value.trim();
-  if (!/^\+?[0-9]{1,20}$/.test(text)) return -1;
-  const code = BigInt(text);
-  return code > 16n ? -1 : Number(code);
+  const code = simpleAtoiU64(value);
+  return code === null || code > 16n ? -1 : Number(code);
 }
