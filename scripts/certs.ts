@@ -4,7 +4,7 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { webcrypto } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -69,8 +69,26 @@ export async function generateCerts(identitiesFile: string, outDir: string, vali
   return written;
 }
 
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const meshCertsDir = join(root, "envoy-configs/certs");
+
+/**
+ * The shipped configs' certificates, issued once when envoy-configs/certs/ does not exist yet. Issued into a
+ * temporary folder and renamed into place, so test workers starting together never mix two CAs.
+ */
+export async function ensureMeshCerts(): Promise<string> {
+  if (existsSync(join(meshCertsDir, "root-cert.pem"))) return meshCertsDir;
+  const tmp = mkdtempSync(join(root, "envoy-configs/.certs-"));
+  await generateCerts(join(root, "envoy-configs/identities.json"), tmp);
+  try {
+    renameSync(tmp, meshCertsDir);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another worker issued them first
+  }
+  return meshCertsDir;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-  const files = await generateCerts(join(root, "envoy-configs/identities.json"), join(root, "envoy-configs/certs"));
+  const files = await generateCerts(join(root, "envoy-configs/identities.json"), meshCertsDir);
   for (const f of files) console.log(f.slice(root.length + 1));
 }
