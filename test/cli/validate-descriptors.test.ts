@@ -1,4 +1,4 @@
-// The descriptor set `npm run build` makes for the validator: built by buf from the grpc-js-xds protos, cached.
+// The descriptor set `npm run build` makes for the validator (read from the newest pinned Envoy binary), cached.
 import { describe, expect, it } from "vitest";
 // @ts-ignore -- plain ESM build script
 import { buildDescriptors } from "../../scripts/build-descriptors.mjs";
