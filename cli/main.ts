@@ -1,5 +1,6 @@
 // `ambient-wasm <command>`: each command lives in its own module and exports `command(args): Promise<number>`
 // (the process exit code). Modules are imported lazily so one command's dependencies never slow another.
+import { existsSync, readFileSync } from "node:fs";
 
 type Command = { summary: string; load: () => Promise<{ command: (args: string[]) => Promise<number> }> };
 
@@ -12,11 +13,27 @@ const commands: Record<string, Command> = {
 };
 
 function usage(): string {
-  return ["usage: ambient-wasm <command> [args]", "", ...Object.values(commands).map((c) => "  " + c.summary)].join("\n");
+  return ["usage: ambient-wasm <command> [args]   (ambient-wasm --version)", "", ...Object.values(commands).map((c) => "  " + c.summary)].join("\n");
+}
+
+/** The package version, from the package.json above this file (cli/ in a clone, dist/cli/ when installed). */
+function packageVersion(): string {
+  for (const up of ["../package.json", "../../package.json"]) {
+    const url = new URL(up, import.meta.url);
+    if (existsSync(url)) {
+      const pkg = JSON.parse(readFileSync(url, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "ambient-wasm") return pkg.version ?? "unknown";
+    }
+  }
+  return "unknown";
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
+  if (name === "--version" || name === "-v" || name === "version") {
+    console.log(packageVersion());
+    return 0;
+  }
   if (!name || name === "-h" || name === "--help" || name === "help") {
     console.log(usage());
     return name ? 0 : 2;

