@@ -5,7 +5,7 @@ import { deflateSync, inflateSync } from "node:zlib";
 import { WasmResult } from "./constants.ts";
 import { bytesToString, stringToBytes } from "./memory.ts";
 import { LifeSpan, REGISTERED_FACTORIES } from "./filter-state.ts";
-import type { ForeignFunction, ForeignFunctionResult } from "./index.ts";
+import type { ForeignFunction, ForeignFunctionResult } from "./types.ts";
 import type { Context } from "./context.ts";
 
 type Field = { num: number; wire: number; varint?: bigint; bytes?: Uint8Array };

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type {
   CapturedLog, ForeignFunction, GrpcCallRequest, GrpcCallResponder, HostOptions, HttpCallRequest,
   HttpCallResponder, HttpCallResponse, GrpcCallResponse, HttpStreamOptions, PluginOptions, TcpConnectionOptions, TrapRecord,
-} from "./index.ts";
+} from "./types.ts";
 import { type Vm, errorMessage } from "./vm.ts";
 import { VmSet } from "./vm-set.ts";
 import { Plugin, PluginLoadError, type PluginInstance } from "./plugin.ts";

@@ -10,7 +10,7 @@
 import type { Plugin } from "./plugin.ts";
 import type { Host } from "./host.ts";
 import type { Context, PendingLocalReply, StreamOwner } from "./context.ts";
-import type { Props, TcpConnectionOptions } from "./index.ts";
+import type { Props, TcpConnectionOptions } from "./types.ts";
 import type { HeaderMap } from "./header-map.ts";
 import { BodyBuffer } from "./body-buffer.ts";
 import { FilterState, LifeSpan } from "./filter-state.ts";
