@@ -33,4 +33,6 @@ export { encodeSetEnvoyFilterStateArguments } from "./foreign-functions.ts";
 export { FilterState, LifeSpan, REGISTERED_FACTORIES } from "./filter-state.ts";
 export type { FilterStateObject } from "./filter-state.ts";
 
+export { tcpProxyDecision, formatTemplate, TcpProxyConfigError } from "./tcp-proxy.ts";
+export type { TcpProxyConfig, TunnelingConfig, TcpProxyConnection, TcpProxyDecision, ConnectRequest } from "./tcp-proxy.ts";
 export type * from "./types.ts";

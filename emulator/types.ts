@@ -5,6 +5,7 @@
 import type { Plugin } from "./plugin.ts";
 import type { FilterState } from "./filter-state.ts";
 import type { Context } from "./context.ts";
+import type { TcpProxyConfig } from "./tcp-proxy.ts";
 /** Envoy log levels, lowest first (proxy_log levels 0..5; "off" = 6 is what proxy_get_log_level may return). */
 export type LogLevelName = "trace" | "debug" | "info" | "warn" | "error" | "critical" | "off";
 
@@ -108,6 +109,11 @@ export interface TcpConnectionOptions {
   properties?: Props;
   /** Worker thread (0-based) the connection runs on, with Host({ workers }). Default: round-robin. */
   worker?: number;
+  /**
+   * The tcp_proxy that ends the chain (TcpProxy JSON, as in a bootstrap). When set, `connection.tcpProxy` tells
+   * what it decided once the filters passed on_new_connection (emulator/tcp-proxy.ts).
+   */
+  tcpProxy?: TcpProxyConfig;
 }
 
 /** What left a filter chain in one direction. `headers` is null until the headers got past every filter. */
