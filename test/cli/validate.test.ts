@@ -239,7 +239,16 @@ const variants: Variant[] = [
   },
   {
     name: "HTTP Wasm plugin (in a TypedStruct) whose configuration proxy_on_configure rejects",
-    source: () => mutate(/"@type": type\.googleapis\.com\/google\.protobuf\.Struct\n\s+value:\n\s+mode: inbound\n\s+trust_domain: cluster\.local/, '"@type": type.googleapis.com/google.protobuf.StringValue\n                    value: inbound'),
+    source: () => mutate(`value: '{"mode": "inbound", "trust_domain": "cluster.local"}'`, "value: inbound"),
+    path: `${HCM}.http_filters[0].typed_config.value.config`,
+    line: "                  name: inbound",
+    message: /HTTP Wasm plugin "inbound" \(build\/test\/validate\/config-check\.wasm\) was rejected: .*configuration: expected a JSON object/,
+  },
+  {
+    // Envoy hands a Wasm plugin `Any.value` for any type but StringValue/BytesValue: a Struct arrives as protobuf
+    // bytes, which a plugin parsing JSON rejects (emulator/envoy-bootstrap.ts).
+    name: "HTTP Wasm plugin configured with a Struct gets protobuf bytes, not JSON",
+    source: () => mutate(`"@type": type.googleapis.com/google.protobuf.StringValue\n                    value: '{"mode": "inbound", "trust_domain": "cluster.local"}'`, '"@type": type.googleapis.com/google.protobuf.Struct\n                    value: {mode: inbound, trust_domain: cluster.local}'),
     path: `${HCM}.http_filters[0].typed_config.value.config`,
     line: "                  name: inbound",
     message: /HTTP Wasm plugin "inbound" \(build\/test\/validate\/config-check\.wasm\) was rejected: .*configuration: expected a JSON object/,
