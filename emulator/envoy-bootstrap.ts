@@ -331,8 +331,8 @@ export function hostOptions(bootstrap: unknown): HostOptions {
   const root = isObject(bootstrap) ? bootstrap : {};
   const node = isObject(root.node) ? root.node : {};
   const sc = isObject(root.stats_config) ? root.stats_config : {};
-  const options: HostOptions = { statsTags: statsTags(root) };
-  if (typeof sc.use_all_default_tags === "boolean") options.useAllDefaultTags = sc.use_all_default_tags;
+  // use_all_default_tags is a BoolValue that Envoy treats as true when unset.
+  const options: HostOptions = { statsTags: statsTags(root), useAllDefaultTags: sc.use_all_default_tags !== false };
   if (typeof node.id === "string") options.nodeId = node.id;
   if (typeof node.cluster === "string") options.nodeCluster = node.cluster;
   if (isObject(node.metadata)) options.nodeMetadata = node.metadata;

@@ -35,4 +35,5 @@ export type { FilterStateObject } from "./filter-state.ts";
 
 export { tcpProxyDecision, formatTemplate, TcpProxyConfigError } from "./tcp-proxy.ts";
 export type { TcpProxyConfig, TunnelingConfig, TcpProxyConnection, TcpProxyDecision, ConnectRequest } from "./tcp-proxy.ts";
+export type { StatsStore } from "./stats/index.ts";
 export type * from "./types.ts";

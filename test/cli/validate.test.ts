@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Diagnostic } from "../../cli/validate/diagnostics.ts";
+import type { Diagnostic } from "../../cli/common/diagnostics.ts";
 import { validateSource } from "../../cli/validate/validate-config.ts";
 import { compileFixtureWat, fixturesDir, repoRoot } from "./validate-wasm.ts";
 
@@ -53,8 +53,8 @@ describe("validate: the sample bootstrap", () => {
   });
 
   it("validates clean as JSON too", async () => {
-    const { loadConfig } = await import("../../cli/validate/yaml-loader.ts");
-    const { Report } = await import("../../cli/validate/diagnostics.ts");
+    const { loadConfig } = await import("../../cli/common/yaml-loader.ts");
+    const { Report } = await import("../../cli/common/diagnostics.ts");
     const json = JSON.stringify(loadConfig(valid, new Report("x")).value, null, 2);
     expect(errorsOf(await validate(json, "envoy.json"))).toEqual([]);
   });
