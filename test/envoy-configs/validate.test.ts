@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { command } from "../../cli/validate/index.ts";
+import { command } from "../../cli/validate.ts";
 import type { Diagnostic } from "../../cli/common/diagnostics.ts";
 import { validateSource } from "../../cli/validate/validate-config.ts";
 import { buildShippedModules, configDir, repoRoot, shippedBootstraps } from "./shipped.ts";
