@@ -12,8 +12,9 @@
 //   doDeferredStreamDestroy logs before destroyFilters).
 import type { Plugin } from "./plugin.ts";
 import type { Host } from "./host.ts";
-import type { Context, PendingLocalReply, StreamOwner } from "./context.ts";
-import type { HeaderList, HttpStreamOptions, LocalResponse, Props } from "./types.ts";
+import type { Context, StreamOwner } from "./context.ts";
+import type { PendingLocalReply } from "./local-reply.ts";
+import type { HeaderList, LocalResponse, Props } from "./types.ts";
 import { HeaderMap } from "./header-map.ts";
 import { BodyBuffer } from "./body-buffer.ts";
 import { FilterState, LifeSpan } from "./filter-state.ts";
@@ -25,6 +26,22 @@ import { buildLocalReply } from "./local-reply.ts";
 import { continueAfterFailure } from "./failure.ts";
 import { toBytes, bytesToString } from "./memory.ts";
 import { msToNanos } from "./timers.ts";
+
+export interface HttpStreamOptions {
+  /** HTTP filter chain in configured order (decode in this order, encode in reverse). The router is implicit. */
+  filters: Plugin[];
+  /** Connection-level properties (source.*, destination.*, connection.*, upstream.*, filter_state.*). */
+  connection?: Props;
+  /** Stream-level properties (request.protocol, xds.route_name, metadata.*, filter_state.* ...). */
+  properties?: Props;
+  /**
+   * Connection filter state shared with this stream (parent of the stream's filter state, as in Envoy).
+   * Pass `tcpConnection.filterState` to run HTTP filters "on" a TCP connection.
+   */
+  connectionFilterState?: FilterState;
+  /** Worker thread (0-based) the stream runs on, with Host({ workers }). Default: round-robin. */
+  worker?: number;
+}
 
 const FAIL_STREAM_DETAILS = "wasm_fail_stream";
 

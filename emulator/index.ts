@@ -24,12 +24,15 @@ export { Plugin, PluginLoadError } from "./plugin.ts";
 export type { PluginInstance } from "./plugin.ts";
 export { HostCallCounts } from "./host-call-counts.ts";
 export { HttpStream } from "./http-stream.ts";
+export type { HttpStreamOptions } from "./http-stream.ts";
 export { TcpConnection } from "./tcp-connection.ts";
+export type { TcpConnectionOptions } from "./tcp-connection.ts";
 export { envoyImportNames } from "./imports.ts";
 export type { AbiVersion } from "./imports.ts";
 export { WasmResult, BufferType, MapType, StreamType, MetricType, PeerType, LOG_LEVEL_NAMES } from "./constants.ts";
 export { encodePairs, decodePairs } from "./pairs.ts";
 export { encodeSetEnvoyFilterStateArguments } from "./foreign-functions.ts";
+export type { ForeignFunction, ForeignFunctionResult, ForeignCallContext } from "./foreign-functions.ts";
 export { FilterState, LifeSpan, REGISTERED_FACTORIES } from "./filter-state.ts";
 export type { FilterStateObject } from "./filter-state.ts";
 

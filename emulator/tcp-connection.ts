@@ -9,8 +9,9 @@
 // - proxy_close_stream(DOWNSTREAM|UPSTREAM) both close the downstream connection (FlushWrite), deferred.
 import type { Plugin } from "./plugin.ts";
 import type { Host } from "./host.ts";
-import type { Context, PendingLocalReply, StreamOwner } from "./context.ts";
-import type { Props, TcpConnectionOptions } from "./types.ts";
+import type { Context, StreamOwner } from "./context.ts";
+import type { PendingLocalReply } from "./local-reply.ts";
+import type { Props } from "./types.ts";
 import type { HeaderMap } from "./header-map.ts";
 import { BodyBuffer } from "./body-buffer.ts";
 import { FilterState, LifeSpan } from "./filter-state.ts";
@@ -20,6 +21,20 @@ import { toBytes, bytesToString } from "./memory.ts";
 import { continueAfterFailure } from "./failure.ts";
 import { msToNanos } from "./timers.ts";
 import { tcpProxyDecision, type TcpProxyConfig, type TcpProxyDecision } from "./tcp-proxy.ts";
+
+export interface TcpConnectionOptions {
+  /** Network filter chain in configured order (read path in order, write path in reverse). */
+  filters: Plugin[];
+  /** Connection properties (source.address "ip:port", destination.address, connection.mtls, ...). */
+  properties?: Props;
+  /** Worker thread (0-based) the connection runs on, with Host({ workers }). Default: round-robin. */
+  worker?: number;
+  /**
+   * The tcp_proxy that ends the chain (TcpProxy JSON, as in a bootstrap). When set, `connection.tcpProxy` tells
+   * what it decided once the filters passed on_new_connection (emulator/tcp-proxy.ts).
+   */
+  tcpProxy?: TcpProxyConfig;
+}
 
 const EMPTY = new Uint8Array(0);
 const NO_LAYERS: Props[] = [];

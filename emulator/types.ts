@@ -1,11 +1,10 @@
 /**
  * The emulator's public types: options of the Host, plugins, streams and connections, and what a test reads
- * back. Kept apart from the façade (index.ts) so the modules implementing them import types from here.
+ * back. Kept apart from the façade (index.ts) so the modules implementing them import types from here; it imports
+ * nothing of the emulator but the stats tag type. Options that name plugins or contexts live with their class
+ * (HttpStreamOptions in http-stream.ts, TcpConnectionOptions in tcp-connection.ts, ForeignFunction in
+ * foreign-functions.ts).
  */
-import type { Plugin } from "./plugin.ts";
-import type { FilterState } from "./filter-state.ts";
-import type { Context } from "./context.ts";
-import type { TcpProxyConfig } from "./tcp-proxy.ts";
 /** Envoy log levels, lowest first (proxy_log levels 0..5; "off" = 6 is what proxy_get_log_level may return). */
 export type LogLevelName = "trace" | "debug" | "info" | "warn" | "error" | "critical" | "off";
 
@@ -84,36 +83,6 @@ export interface PluginOptions {
   allowOnHeadersStopIteration?: boolean;
   /** `xds.listener_direction` for this plugin's listener. Default UNSPECIFIED. */
   listenerDirection?: "UNSPECIFIED" | "INBOUND" | "OUTBOUND";
-}
-
-export interface HttpStreamOptions {
-  /** HTTP filter chain in configured order (decode in this order, encode in reverse). The router is implicit. */
-  filters: Plugin[];
-  /** Connection-level properties (source.*, destination.*, connection.*, upstream.*, filter_state.*). */
-  connection?: Props;
-  /** Stream-level properties (request.protocol, xds.route_name, metadata.*, filter_state.* ...). */
-  properties?: Props;
-  /**
-   * Connection filter state shared with this stream (parent of the stream's filter state, as in Envoy).
-   * Pass `tcpConnection.filterState` to run HTTP filters "on" a TCP connection.
-   */
-  connectionFilterState?: FilterState;
-  /** Worker thread (0-based) the stream runs on, with Host({ workers }). Default: round-robin. */
-  worker?: number;
-}
-
-export interface TcpConnectionOptions {
-  /** Network filter chain in configured order (read path in order, write path in reverse). */
-  filters: Plugin[];
-  /** Connection properties (source.address "ip:port", destination.address, connection.mtls, ...). */
-  properties?: Props;
-  /** Worker thread (0-based) the connection runs on, with Host({ workers }). Default: round-robin. */
-  worker?: number;
-  /**
-   * The tcp_proxy that ends the chain (TcpProxy JSON, as in a bootstrap). When set, `connection.tcpProxy` tells
-   * what it decided once the filters passed on_new_connection (emulator/tcp-proxy.ts).
-   */
-  tcpProxy?: TcpProxyConfig;
 }
 
 /** What left a filter chain in one direction. `headers` is null until the headers got past every filter. */
@@ -210,17 +179,3 @@ export interface GrpcCallResponse {
 
 export type GrpcCallResponder = (req: GrpcCallRequest) => GrpcCallResponse | undefined;
 
-/** Result of a foreign function: bytes (status Ok) or an explicit status. */
-export type ForeignFunctionResult = Uint8Array | string | void | { status: number; result?: Uint8Array };
-
-/** A foreign function callable through `proxy_call_foreign_function`. */
-export type ForeignFunction = (args: Uint8Array, ctx: ForeignCallContext) => ForeignFunctionResult;
-
-export interface ForeignCallContext {
-  /** The filter state of the stream/connection of the (effective) context, or null in a root context. */
-  filterState: FilterState | null;
-  plugin: Plugin;
-  contextId: number;
-  /** The emulator's context object (internal). */
-  context: Context;
-}
