@@ -4,7 +4,7 @@
 // (one VM per worker), so pending calls are keyed by VM and token.
 import type { Context } from "./context.ts";
 import type { Vm } from "./vm.ts";
-import type { HttpCallRequest, GrpcCallRequest } from "./index.ts";
+import type { HttpCallRequest, GrpcCallRequest } from "./types.ts";
 
 export interface PendingHttpCall { root: Context; request: HttpCallRequest }
 export interface PendingGrpcCall { root: Context; request: GrpcCallRequest; stream: boolean; messages: Uint8Array[]; closedLocal: boolean }

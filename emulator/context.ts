@@ -8,6 +8,7 @@ import type { HeaderMap } from "./header-map.ts";
 import type { BodyBuffer } from "./body-buffer.ts";
 import type { FilterState } from "./filter-state.ts";
 import type { PropertySource } from "./properties.ts";
+import type { PendingLocalReply } from "./local-reply.ts";
 
 /** What the hostcalls of a stream context act on: implemented by HttpStream and TcpConnection. */
 export interface StreamOwner {
@@ -25,14 +26,6 @@ export interface StreamOwner {
   /** getMap(RequestTrailers/ResponseTrailers) in a body callback at end of stream creates the trailers. */
   addTrailers(ctx: Context, response: boolean): HeaderMap;
   clearRouteCache(): void;
-}
-
-export interface PendingLocalReply {
-  status: number;
-  details: string;
-  body: Uint8Array;
-  headers: Array<[string, string]>;
-  grpcStatus: number | null;
 }
 
 export class Context {

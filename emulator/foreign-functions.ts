@@ -5,8 +5,24 @@ import { deflateSync, inflateSync } from "node:zlib";
 import { WasmResult } from "./constants.ts";
 import { bytesToString, stringToBytes } from "./memory.ts";
 import { LifeSpan, REGISTERED_FACTORIES } from "./filter-state.ts";
-import type { ForeignFunction, ForeignFunctionResult } from "./index.ts";
+import type { Plugin } from "./plugin.ts";
+import type { FilterState } from "./filter-state.ts";
 import type { Context } from "./context.ts";
+
+/** Result of a foreign function: bytes (status Ok) or an explicit status. */
+export type ForeignFunctionResult = Uint8Array | string | void | { status: number; result?: Uint8Array };
+
+/** A foreign function callable through `proxy_call_foreign_function`. */
+export type ForeignFunction = (args: Uint8Array, ctx: ForeignCallContext) => ForeignFunctionResult;
+
+export interface ForeignCallContext {
+  /** The filter state of the stream/connection of the (effective) context, or null in a root context. */
+  filterState: FilterState | null;
+  plugin: Plugin;
+  contextId: number;
+  /** The emulator's context object (internal). */
+  context: Context;
+}
 
 type Field = { num: number; wire: number; varint?: bigint; bytes?: Uint8Array };
 

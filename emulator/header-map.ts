@@ -1,6 +1,6 @@
 // An Envoy header map: lower-cased keys, insertion order with pseudo-headers kept before regular headers
 // (envoy source/common/http/header_map_impl.h HeaderList::insert), duplicates allowed.
-import type { HeaderList } from "./index.ts";
+import type { HeaderList } from "./types.ts";
 
 /** Lower-case a header name; most names already are, so avoid allocating a new string for them. */
 function lower(key: string): string {

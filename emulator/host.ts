@@ -5,16 +5,16 @@
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import type {
-  CapturedLog, ForeignFunction, GrpcCallRequest, GrpcCallResponder, HostOptions, HttpCallRequest,
-  HttpCallResponder, HttpCallResponse, GrpcCallResponse, HttpStreamOptions, PluginOptions, TcpConnectionOptions, TrapRecord,
-} from "./index.ts";
+  CapturedLog, GrpcCallRequest, GrpcCallResponder, HostOptions, HttpCallRequest,
+  HttpCallResponder, HttpCallResponse, GrpcCallResponse, PluginOptions, TrapRecord,
+} from "./types.ts";
 import { type Vm, errorMessage } from "./vm.ts";
 import { VmSet } from "./vm-set.ts";
 import { Plugin, PluginLoadError, type PluginInstance } from "./plugin.ts";
 import { onStreamCreationAfterFailure } from "./failure.ts";
 import type { Context } from "./context.ts";
-import { HttpStream } from "./http-stream.ts";
-import { TcpConnection } from "./tcp-connection.ts";
+import { HttpStream, type HttpStreamOptions } from "./http-stream.ts";
+import { TcpConnection, type TcpConnectionOptions } from "./tcp-connection.ts";
 import { LogSink } from "./logs.ts";
 import { VirtualClock } from "./timers.ts";
 import { SharedData } from "./shared-data.ts";
@@ -22,7 +22,7 @@ import { SharedQueues } from "./shared-queue.ts";
 import { Callouts } from "./callouts.ts";
 import { HeaderMap } from "./header-map.ts";
 import { HostCallCounts } from "./host-call-counts.ts";
-import { builtinForeignFunctions } from "./foreign-functions.ts";
+import { builtinForeignFunctions, type ForeignFunction } from "./foreign-functions.ts";
 import { toBytes } from "./memory.ts";
 import { WasmResult } from "./constants.ts";
 import { StatsStore, renderPrometheus, WASM_CUSTOM_STAT_NAMESPACE, type HistogramStatistics } from "./stats/index.ts";

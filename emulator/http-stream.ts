@@ -1,5 +1,5 @@
-// One HTTP stream through a chain of Wasm HTTP filters, modelled on Envoy's FilterManager
-// (source/common/http/filter_manager.cc) and the Wasm filter (envoy source/extensions/common/wasm/context.cc):
+// One HTTP stream through a chain of Wasm HTTP filters: the Wasm filter's side of Envoy's FilterManager
+// (envoyproxy/envoy:source/extensions/common/wasm/context.cc); the iteration itself is filter-manager.ts:
 // - decode runs filters in configured order, encode in reverse (encoder filters are prepended);
 // - statuses are mapped as the host does (status-mapping.ts); StopAll holds body/trailers before the filter,
 //   StopIteration (allow_on_headers_stop_iteration) lets body callbacks through, a body Continue then resumes
@@ -12,52 +12,40 @@
 //   doDeferredStreamDestroy logs before destroyFilters).
 import type { Plugin } from "./plugin.ts";
 import type { Host } from "./host.ts";
-import type { Context, PendingLocalReply, StreamOwner } from "./context.ts";
-import type { ForwardedMessage, HeaderList, HttpStreamOptions, LocalResponse, Props } from "./index.ts";
+import type { Context, StreamOwner } from "./context.ts";
+import type { PendingLocalReply } from "./local-reply.ts";
+import type { HeaderList, LocalResponse, Props } from "./types.ts";
 import { HeaderMap } from "./header-map.ts";
 import { BodyBuffer } from "./body-buffer.ts";
 import { FilterState, LifeSpan } from "./filter-state.ts";
 import { simpleAtoiU64, type PropertySource } from "./properties.ts";
 import { HeadersStatus, DataStatus, TrailersStatus, StreamType } from "./constants.ts";
+import { Direction, Forwarded, type FilterCallbacks } from "./filter-manager.ts";
 import { mapHeadersStatus, mapDataStatus, mapTrailersStatus } from "./status-mapping.ts";
 import { buildLocalReply } from "./local-reply.ts";
 import { continueAfterFailure } from "./failure.ts";
 import { toBytes, bytesToString } from "./memory.ts";
 import { msToNanos } from "./timers.ts";
 
+export interface HttpStreamOptions {
+  /** HTTP filter chain in configured order (decode in this order, encode in reverse). The router is implicit. */
+  filters: Plugin[];
+  /** Connection-level properties (source.*, destination.*, connection.*, upstream.*, filter_state.*). */
+  connection?: Props;
+  /** Stream-level properties (request.protocol, xds.route_name, metadata.*, filter_state.* ...). */
+  properties?: Props;
+  /**
+   * Connection filter state shared with this stream (parent of the stream's filter state, as in Envoy).
+   * Pass `tcpConnection.filterState` to run HTTP filters "on" a TCP connection.
+   */
+  connectionFilterState?: FilterState;
+  /** Worker thread (0-based) the stream runs on, with Host({ workers }). Default: round-robin. */
+  worker?: number;
+}
+
 const FAIL_STREAM_DETAILS = "wasm_fail_stream";
 
-const EMPTY = new Uint8Array(0);
 const NO_LAYERS: Props[] = [];
-
-class Forwarded implements ForwardedMessage {
-  /** The header map as it left the chain; listed on first read (it no longer changes once forwarded). */
-  private forwardedMap: HeaderMap | null = null;
-  private headerList: HeaderList | null = null;
-  body: Uint8Array = EMPTY;
-  trailers: HeaderList | null = null;
-  endStream = false;
-  get headerMap(): HeaderMap | null { return this.forwardedMap; }
-  forwardHeaders(map: HeaderMap): void {
-    this.forwardedMap = map;
-    this.headerList = null;
-  }
-  get headers(): HeaderList | null {
-    if (this.headerList === null && this.forwardedMap !== null) this.headerList = this.forwardedMap.toList();
-    return this.headerList;
-  }
-  set headers(list: HeaderList | null) {
-    this.headerList = list;
-    this.forwardedMap = list === null ? null : new HeaderMap(list);
-  }
-  get bodyText(): string { return bytesToString(this.body); }
-  append(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
-    const out = new Uint8Array(this.body.length + chunk.length);
-    out.set(this.body); out.set(chunk, this.body.length);
-    this.body = out;
-  }
-}
 
 interface Slot {
   plugin: Plugin;
@@ -66,213 +54,7 @@ interface Slot {
   active: boolean;
 }
 
-/** What a filter position holds back in one direction: body bytes, whether it saw them, end of stream. */
-class Held {
-  readonly body = new BodyBuffer();
-  /** The filter was called with (and stopped on) the held bytes. */
-  seen = false;
-  eos = false;
-  /** The filter's body callback returned a stop status. */
-  stopped = false;
-}
-
-/**
- * One direction (decode or encode) of the filter chain. Positions count in iteration order: decode visits
- * slots 0..n-1, encode n-1..0 (encoder filters are prepended).
- */
-class Direction {
-  readonly n: number;
-  headers: HeaderMap | null = null;
-  headersEos = false;
-  /** Position (in iteration order) where headers are held; n once they passed every filter; -1 before. */
-  headersPos = -1;
-  stopAll = false;
-  /** Per position, created when a body first reaches it. */
-  private readonly heldAt: Array<Held | undefined>;
-  trailers: HeaderMap | null = null;
-  trailersPos = -1;
-  trailersSeen = false;
-  hasTrailers = false;
-  halted = false;
-  calling = -1;
-  continuePending = false;
-  addedTrailersAt = -1;
-  bytes = 0;
-
-  constructor(readonly stream: HttpStream, readonly response: boolean, n: number, readonly sink: Forwarded) {
-    this.n = n;
-    this.heldAt = new Array<Held | undefined>(n);
-  }
-
-  /** The slot index at a position. */
-  slotAt(p: number): number { return this.response ? this.n - 1 - p : p; }
-  /** The position of a slot index (the same mapping: it is its own inverse). */
-  positionOf(slot: number): number { return this.slotAt(slot); }
-
-  private held(p: number): Held { return (this.heldAt[p] ??= new Held()); }
-  private holds(p: number): boolean {
-    const h = this.heldAt[p];
-    return h !== undefined && (h.stopped || h.body.length > 0);
-  }
-
-  get started(): boolean { return this.headersPos !== -1; }
-
-  pushHeaders(map: HeaderMap, eos: boolean): void {
-    this.headers = map;
-    this.headersEos = eos;
-    this.headersPos = 0;
-    this.runHeaders(0);
-  }
-
-  runHeaders(from: number): void {
-    for (let p = from; p < this.n; p++) {
-      if (this.halted) return;
-      const st = this.stream.callHeaders(this, p);
-      if (this.halted) return;
-      if (st === HeadersStatus.Continue) continue;
-      this.headersPos = p;
-      this.stopAll = st !== HeadersStatus.StopIteration;
-      return;
-    }
-    this.headersPos = this.n;
-    this.sink.forwardHeaders(this.headers!);
-    if (this.headersEos) this.sink.endStream = true;
-    this.stream.onSinkHeaders(this);
-  }
-
-  private headersHeldAt(p: number): boolean { return this.headersPos === p && p < this.n; }
-
-  pushData(chunk: Uint8Array, eos: boolean): void {
-    this.bytes += chunk.length;
-    this.runData(0, chunk, eos);
-  }
-
-  runData(from: number, chunk: Uint8Array, eos: boolean): void {
-    let trailersFrom = -1;
-    for (let p = from; p < this.n; p++) {
-      if (this.halted) return;
-      if (this.headersHeldAt(p) && this.stopAll) {
-        const h = this.held(p);
-        h.body.append(chunk);
-        h.eos = eos;
-        h.seen = false;
-        if (trailersFrom >= 0) this.runTrailers(trailersFrom);
-        return;
-      }
-      const h = this.held(p);
-      h.body.append(chunk);
-      const st = this.stream.callData(this, p, h.body, eos);
-      if (this.halted) return;
-      if (st === DataStatus.Continue) {
-        if (this.headersHeldAt(p)) {
-          this.runHeaders(p + 1);
-          if (this.halted) return;
-        }
-        chunk = h.body.drainAll();
-        h.seen = false;
-        h.eos = false;
-        h.stopped = false;
-        if (this.addedTrailersAt === p) {
-          this.addedTrailersAt = -1;
-          eos = false;
-          trailersFrom = p + 1;
-        }
-        continue;
-      }
-      if (st === DataStatus.StopIterationNoBuffer) {
-        h.body.drainAll();
-        h.eos = eos;
-        h.stopped = false;
-        return;
-      }
-      h.stopped = true;
-      h.seen = true;
-      h.eos = eos;
-      return;
-    }
-    this.sink.append(chunk);
-    if (eos) this.sink.endStream = true;
-    this.stream.onSinkData(this, chunk);
-    if (trailersFrom >= 0) this.runTrailers(trailersFrom);
-  }
-
-  pushTrailers(map: HeaderMap): void {
-    this.trailers = map;
-    this.hasTrailers = true;
-    this.runTrailers(0);
-  }
-
-  runTrailers(from: number): void {
-    for (let p = from; p < this.n; p++) {
-      if (this.halted) return;
-      if (this.headersHeldAt(p) && this.stopAll) {
-        this.trailersPos = p;
-        this.trailersSeen = false;
-        return;
-      }
-      const st = this.stream.callTrailers(this, p);
-      if (this.halted) return;
-      if (st === TrailersStatus.Continue) {
-        if (this.headersHeldAt(p)) {
-          this.runHeaders(p + 1);
-          if (this.halted) return;
-        }
-        if (this.holds(p)) {
-          const h = this.held(p);
-          h.stopped = false;
-          this.runData(p + 1, h.body.drainAll(), false);
-          if (this.halted) return;
-        }
-        continue;
-      }
-      this.trailersPos = p;
-      this.trailersSeen = true;
-      return;
-    }
-    this.sink.trailers = this.trailers!.toList();
-    this.sink.endStream = true;
-    this.stream.onSinkTrailers(this);
-  }
-
-  /** continueDecoding()/continueEncoding() for the filter at position p. */
-  continueAt(p: number): void {
-    if (this.halted) return;
-    if (this.calling === p) { this.continuePending = true; return; }
-    if (this.headersHeldAt(p)) {
-      this.runHeaders(p + 1);
-      if (this.halted) return;
-      const h = this.heldAt[p];
-      if (h && (h.body.length || h.eos)) {
-        const c = h.body.drainAll();
-        const e = h.eos;
-        h.eos = false;
-        if (!h.seen) this.runData(p, c, e);
-        else { h.stopped = false; this.runData(p + 1, c, e); }
-        if (this.halted) return;
-      }
-      if (this.trailersPos === p) {
-        this.trailersPos = -1;
-        this.runTrailers(this.trailersSeen ? p + 1 : p);
-      }
-      return;
-    }
-    const h = this.heldAt[p];
-    if (h && h.stopped) {
-      h.stopped = false;
-      h.seen = false;
-      const c = h.body.drainAll();
-      const e = h.eos;
-      h.eos = false;
-      this.runData(p + 1, c, e);
-      if (this.halted) return;
-      if (this.trailersPos === p) { this.trailersPos = -1; this.runTrailers(p + 1); }
-      return;
-    }
-    if (this.trailersPos === p) { this.trailersPos = -1; this.runTrailers(p + 1); }
-  }
-}
-
-export class HttpStream implements StreamOwner, PropertySource {
+export class HttpStream implements StreamOwner, PropertySource, FilterCallbacks {
   readonly kind = "http" as const;
   readonly host: Host;
   readonly slots: Slot[];

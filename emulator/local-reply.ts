@@ -4,7 +4,15 @@
 // grpc-message = percent-encoded body, no content-length), otherwise content-length and a default
 // content-type text/plain for a non-empty body (both removed for an empty body).
 import { HeaderMap } from "./header-map.ts";
-import type { PendingLocalReply } from "./context.ts";
+
+/** proxy_send_local_response as the module asked for it, applied after the VM call returns. */
+export interface PendingLocalReply {
+  status: number;
+  details: string;
+  body: Uint8Array;
+  headers: Array<[string, string]>;
+  grpcStatus: number | null;
+}
 
 /** Grpc::Utility::httpToGrpcStatus (envoy source/common/grpc/status.cc). */
 export function httpToGrpcStatus(code: number): number {

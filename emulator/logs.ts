@@ -1,6 +1,6 @@
 // Captured Envoy log lines from proxy_log / WASI stdout+stderr (envoy context.cc Context::log:
 // "wasm log<prefix>: <message>" at the given spdlog level).
-import type { CapturedLog, LogLevelName } from "./index.ts";
+import type { CapturedLog, LogLevelName } from "./types.ts";
 import { LOG_LEVEL_NAMES } from "./constants.ts";
 
 export class LogSink {

@@ -1,5 +1,5 @@
 // Envoy's header-map serialization ("pairs"), proxy-wasm/proxy-wasm-cpp-host src/pairs_util.cc.
-import type { HeaderList } from "./index.ts";
+import type { HeaderList } from "./types.ts";
 import { bytesToString, stringToBytes } from "./memory.ts";
 
 // include/proxy-wasm/limits.h

@@ -3,7 +3,7 @@
 import type { Vm } from "./vm.ts";
 import type { VmSet } from "./vm-set.ts";
 import type { Context } from "./context.ts";
-import type { FailurePolicy, PluginOptions } from "./index.ts";
+import type { FailurePolicy, PluginOptions } from "./types.ts";
 import { HostCallCounts } from "./host-call-counts.ts";
 
 /** The plugin could not be created; Envoy rejects the configuration (regardless of fail_open). */

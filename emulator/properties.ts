@@ -5,7 +5,7 @@
 import type { Context } from "./context.ts";
 import type { HeaderMap } from "./header-map.ts";
 import type { FilterState } from "./filter-state.ts";
-import type { Props, PropValue } from "./index.ts";
+import type { Props, PropValue } from "./types.ts";
 import { WasmResult } from "./constants.ts";
 import { encodePairs } from "./pairs.ts";
 import { stringToBytes } from "./memory.ts";

@@ -9,8 +9,9 @@
 // - proxy_close_stream(DOWNSTREAM|UPSTREAM) both close the downstream connection (FlushWrite), deferred.
 import type { Plugin } from "./plugin.ts";
 import type { Host } from "./host.ts";
-import type { Context, PendingLocalReply, StreamOwner } from "./context.ts";
-import type { Props, TcpConnectionOptions } from "./index.ts";
+import type { Context, StreamOwner } from "./context.ts";
+import type { PendingLocalReply } from "./local-reply.ts";
+import type { Props } from "./types.ts";
 import type { HeaderMap } from "./header-map.ts";
 import { BodyBuffer } from "./body-buffer.ts";
 import { FilterState, LifeSpan } from "./filter-state.ts";
@@ -19,6 +20,21 @@ import { PeerType, StreamType } from "./constants.ts";
 import { toBytes, bytesToString } from "./memory.ts";
 import { continueAfterFailure } from "./failure.ts";
 import { msToNanos } from "./timers.ts";
+import { tcpProxyDecision, type TcpProxyConfig, type TcpProxyDecision } from "./tcp-proxy.ts";
+
+export interface TcpConnectionOptions {
+  /** Network filter chain in configured order (read path in order, write path in reverse). */
+  filters: Plugin[];
+  /** Connection properties (source.address "ip:port", destination.address, connection.mtls, ...). */
+  properties?: Props;
+  /** Worker thread (0-based) the connection runs on, with Host({ workers }). Default: round-robin. */
+  worker?: number;
+  /**
+   * The tcp_proxy that ends the chain (TcpProxy JSON, as in a bootstrap). When set, `connection.tcpProxy` tells
+   * what it decided once the filters passed on_new_connection (emulator/tcp-proxy.ts).
+   */
+  tcpProxy?: TcpProxyConfig;
+}
 
 const EMPTY = new Uint8Array(0);
 const NO_LAYERS: Props[] = [];
@@ -45,6 +61,13 @@ export class TcpConnection implements StreamOwner, PropertySource {
   closed: { details: string; by: "local" | "remote" } | null = null;
   /** All read filters passed on_new_connection: the terminal filter opened its upstream connection. */
   upstreamConnected = false;
+  /**
+   * With `tcpProxy` in the options: what Envoy's tcp_proxy decided when it opened the upstream (cluster, tunnel,
+   * CONNECT request, ORIGINAL_DST target, pinned SANs), from the filter state the network filters left. Null
+   * until every read filter passed on_new_connection.
+   */
+  tcpProxy: TcpProxyDecision | null = null;
+  private readonly tcpProxyConfig: TcpProxyConfig | undefined;
   private readBuffer = new BodyBuffer();
   private readEos = false;
   private opened = false;
@@ -55,6 +78,7 @@ export class TcpConnection implements StreamOwner, PropertySource {
     this.startMs = host.clock.nowMs;
     const props = options.properties;
     this.layers = props ? [props] : NO_LAYERS;
+    this.tcpProxyConfig = options.tcpProxy;
     if (props) {
       for (const k in props) {
         const v = props[k];
@@ -190,9 +214,23 @@ export class TcpConnection implements StreamOwner, PropertySource {
       if (this.closed || stop) return;
     }
     // Terminal filter (tcp_proxy): its onNewConnection opens the upstream; its onData forwards and drains.
+    if (!this.upstreamConnected && this.tcpProxyConfig) this.tcpProxy = this.decideUpstream(this.tcpProxyConfig);
     this.upstreamConnected = true;
     if (this.readBuffer.length) this.toUpstream = concat(this.toUpstream, this.readBuffer.drainAll());
     if (this.readEos) this.upstreamEndStream = true;
+  }
+
+  private decideUpstream(config: TcpProxyConfig): TcpProxyDecision {
+    const text = (key: string): string | null => {
+      const v = this.layers.find((l) => l[key] !== undefined)?.[key];
+      return typeof v === "string" ? v : v instanceof Uint8Array ? bytesToString(v) : null;
+    };
+    return tcpProxyDecision(config, {
+      filterState: this.filterState,
+      sourceAddress: text("source.address"),
+      destinationAddress: text("destination.address"),
+      requestedServerName: text("connection.requested_server_name"),
+    });
   }
 
   // ---- StreamOwner ----

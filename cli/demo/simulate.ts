@@ -1,7 +1,8 @@
 // Runs the demo connections through two emulated ztunnel Envoys built from the same bootstrap: node-a's outbound
 // listener (hbone-outbound → istio-stats → tcp_proxy) and node-b's HBONE terminate chain (hbone-inbound →
-// identity-rbac → istio-stats → router), with Envoy's own parts — tcp_proxy's tunnel, the ORIGINAL_DST dial, the
-// TLS handshake checks, filter-chain matching — reduced to what the filters' decisions make them do.
+// identity-rbac → istio-stats → router). What tcp_proxy does — cluster, tunnel, CONNECT request, ORIGINAL_DST
+// target, pinned SANs — is the emulator's model (emulator/tcp-proxy.ts); the TLS handshake checks and the
+// filter-chain match are reduced to what the filters' decisions make them do.
 import { BlockList, isIPv6 } from "node:net";
 import { resolve } from "node:path";
 import { Host } from "../../emulator/index.ts";
@@ -9,13 +10,9 @@ import type { Plugin, TcpConnection } from "../../emulator/index.ts";
 import type { HboneChain, WasmFilterConfig, ZtunnelBootstrap } from "./bootstrap.ts";
 import type { CertificateIdentities } from "./identities.ts";
 import { HTTP_REQUEST, HTTP_RESPONSE, NODE_A_ADDRESS, type DemoConnection } from "./scenarios.ts";
-import { connectRequest, type ConnectRequest } from "./tunnel-request.ts";
+import { ORIGINAL_DST_ADDRESS_KEY } from "../../emulator/tcp-proxy.ts";
 
-// Filter-state keys published by hbone-outbound / hbone-inbound (their READMEs, "What it publishes").
-const TCP_PROXY_CLUSTER = "envoy.tcp_proxy.cluster";
-const ORIGINAL_DST_ADDRESS = "envoy.network.transport_socket.original_dst_address";
-const DISABLE_TUNNELING = "envoy.tcp_proxy.disable_tunneling";
-const UPSTREAM_SANS = "envoy.network.upstream_subject_alt_names";
+// Published by hbone-outbound (filters/hbone-outbound/README.md, "What it publishes").
 const ROUTE = "wasm.hbone_route";
 
 // Envoy response flag bits (source/common/stream_info/utility.h order) set by tcp_proxy when it gives up.
@@ -35,6 +32,12 @@ export interface OutboundDecision {
   expectedPeer: string | null;
   /** SPIFFE id of the certificate the HBONE cluster presents. */
   clientIdentity: string | null;
+}
+
+/** The CONNECT request as the demo prints it: `:authority` and the headers tcp_proxy adds. */
+export interface ConnectRequest {
+  authority: string;
+  headers: Array<[string, string]>;
 }
 
 export interface RbacDecision {
@@ -108,14 +111,7 @@ class EmulatedNode {
   plugin(filter: WasmFilterConfig): Promise<Plugin> {
     let p = this.plugins.get(filter.path);
     if (!p) {
-      p = this.host.loadPlugin({
-        module: resolve(this.repoRoot, filter.module),
-        vmId: filter.vmId,
-        name: filter.name,
-        rootId: filter.rootId,
-        configuration: filter.configuration,
-        listenerDirection: filter.listenerDirection,
-      });
+      p = this.host.loadPlugin({ ...filter.settings.options, module: resolve(this.repoRoot, filter.module) });
       this.plugins.set(filter.path, p);
     }
     return p;
@@ -153,23 +149,25 @@ export class Demo {
   private async captured(title: string, source: string, destination: string): Promise<ConnectionResult> {
     const filters = await Promise.all(this.bootstrap.outbound.filters.map((f) => this.nodeA.plugin(f)));
     const props: Props = { "source.address": source, "destination.address": destination };
-    const c = this.nodeA.host.tcpConnection({ filters, properties: props });
+    const c = this.nodeA.host.tcpConnection({ filters, properties: props, tcpProxy: this.bootstrap.outbound.tcpProxy });
     c.open();
     const plain = (key: string) => c.filterState.plain(key);
-    const cluster = plain(TCP_PROXY_CLUSTER) ?? "(none)";
-    const tunnelled = plain(DISABLE_TUNNELING) !== "true";
+    const proxy = c.tcpProxy;
+    const cluster = proxy?.cluster ?? "(none)";
+    const tunnelled = proxy?.tunnelled ?? false;
     const certificate = this.bootstrap.clusterCertificates.get(cluster);
     const outbound: OutboundDecision = {
       listener: this.bootstrap.outbound.listener,
       route: plain(ROUTE) ?? "(none)",
       cluster,
-      dial: plain(ORIGINAL_DST_ADDRESS),
+      dial: this.bootstrap.originalDstClusters.has(cluster) ? (proxy?.originalDestination ?? null) : null,
       tunnelled,
-      expectedPeer: plain(UPSTREAM_SANS),
+      expectedPeer: proxy?.upstreamSubjectAltNames?.join(",") ?? null,
       clientIdentity: certificate ? this.identities(certificate) : null,
     };
     const result: ConnectionResult = { title, source, destination, outbound, connect: null, inbound: null, outcome: "failed", reason: "" };
     if (c.closed) return { ...result, reason: `hbone-outbound closed the connection (${c.closed.details})` };
+    if (!proxy) return { ...result, reason: "a network filter held the connection: tcp_proxy never opened the upstream" };
 
     if (this.bootstrap.emptyClusters.has(cluster)) {
       // tcp_proxy: the cluster has no hosts → no healthy upstream, the app's connection is closed.
@@ -182,7 +180,7 @@ export class Demo {
       return { ...result, outcome: "passthrough", reason: `plain TCP to ${outbound.dial ?? destination} through ${cluster}, no tunnel, no identity` };
     }
 
-    const connect = connectRequest(this.bootstrap.outbound.tunneling, plain);
+    const connect: ConnectRequest = { authority: proxy.connect!.authority, headers: proxy.connect!.headers.filter(([k]) => !k.startsWith(":")) };
     result.connect = connect;
     const dial = outbound.dial ?? destination;
     const [, dialPort] = splitHostPort(dial);
@@ -255,7 +253,7 @@ export class Demo {
       status: local ? local.status : 200,
       details: local ? local.details : null,
       rbac: this.nodeB.rbacDecision(logsFrom),
-      upstream: local ? null : s.filterState.plain(ORIGINAL_DST_ADDRESS) ?? headerTarget,
+      upstream: local ? null : s.filterState.plain(ORIGINAL_DST_ADDRESS_KEY) ?? headerTarget,
     };
     if (local) s.complete();
     else s.sendResponseHeaders([[":status", "200"]]);

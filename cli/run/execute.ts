@@ -75,15 +75,8 @@ export async function runScenario(s: Scenario): Promise<RunReport> {
     throw new ModuleLoadError(`cannot read module ${s.module}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 
-  const host = new Host({
-    statsTags: s.statsTags,
-    useAllDefaultTags: s.useAllDefaultTags,
-    clusters: s.clusters ?? undefined,
-    logLevel: s.logLevel ?? undefined,
-    nodeMetadata: s.node.metadata ?? undefined,
-    nodeId: s.node.id ?? undefined,
-    nodeCluster: s.node.cluster ?? undefined,
-  });
+  // The scenario's `clusters` (default: any) stands for the bootstrap's static clusters.
+  const host = new Host({ ...s.bootstrap, clusters: s.clusters ?? undefined, logLevel: s.logLevel ?? undefined });
 
   const calls: RunReport["http_calls"] = [];
   host.onHttpCall((req) => {

@@ -1,5 +1,5 @@
 // Turning emulator results into the JSON report of `ambient-wasm run`.
-import type { StatsStore } from "../../emulator/stats/store.ts";
+import type { StatsStore } from "../../emulator/index.ts";
 
 /** Bytes as text when they are valid UTF-8, else `{ "base64": ... }`. */
 export type JsonBytes = string | { base64: string };

@@ -1,10 +1,12 @@
-// The `ambient-wasm run` scenario file: parsed with the validator's YAML loader (positions for every value) and
-// checked strictly — unknown keys and wrong types are errors reported as `<file>:<line>:<col>: <path>: <reason>`.
+// The `ambient-wasm run` scenario file: parsed with the shared YAML loader (cli/common/, positions for every value)
+// and checked strictly — unknown keys and wrong types are errors reported as `<file>:<line>:<col>: <path>: <reason>`.
+// Its `bootstrap` part becomes Host options through the emulator's Envoy-bootstrap adapter, as in validate and demo.
 import * as path from "node:path";
-import { loadConfig } from "../validate/yaml-loader.ts";
-import { Report } from "../validate/diagnostics.ts";
-import { joinPath, type SourceMap } from "../validate/location.ts";
-import type { TagSpecifier } from "../../emulator/stats/tags.ts";
+import { loadConfig } from "../common/yaml-loader.ts";
+import { Report } from "../common/diagnostics.ts";
+import { joinPath, type SourceMap } from "../common/location.ts";
+import { hostOptions } from "../../emulator/envoy-bootstrap.ts";
+import type { HostOptions } from "../../emulator/index.ts";
 
 export type Pair = [string, string];
 export type PropertyValue = string | number | boolean | null;
@@ -50,9 +52,8 @@ export interface Scenario {
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "critical" | "off" | null;
   clusters: string[] | null;
   properties: Record<string, PropertyValue>;
-  node: { id: string | null; cluster: string | null; metadata: Record<string, unknown> | null };
-  statsTags: TagSpecifier[];
-  useAllDefaultTags: boolean;
+  /** Host options from `bootstrap` (node, stats_config), as Envoy reads them (emulator/envoy-bootstrap.ts). */
+  bootstrap: HostOptions;
   httpCalls: HttpCallRule[];
   ticks: { count: number; periodMs: number | null };
   http: HttpStreamSpec[];
@@ -262,19 +263,15 @@ export function parseScenario(file: string, source: string): Scenario {
     });
   }
 
-  const node: Scenario["node"] = { id: null, cluster: null, metadata: null };
-  const statsTags: TagSpecifier[] = [];
-  let useAllDefaultTags = true;
   if (top.bootstrap !== undefined && top.bootstrap !== null) {
     const b = c.object(top, "bootstrap", "bootstrap", top.bootstrap, ["node", "stats_config"]);
     if (b && b.node !== undefined && b.node !== null) {
       const n = c.object(b, "node", "bootstrap.node", b.node, ["id", "cluster", "metadata"]);
       if (n) {
-        node.id = c.string(n, "id", "bootstrap.node");
-        node.cluster = c.string(n, "cluster", "bootstrap.node");
-        if (n.metadata !== undefined && n.metadata !== null) {
-          if (c.isObject(n.metadata)) node.metadata = n.metadata;
-          else c.error(n, "metadata", "bootstrap.node.metadata", `expected a map, got ${describe(n.metadata)}`);
+        c.string(n, "id", "bootstrap.node");
+        c.string(n, "cluster", "bootstrap.node");
+        if (n.metadata !== undefined && n.metadata !== null && !c.isObject(n.metadata)) {
+          c.error(n, "metadata", "bootstrap.node.metadata", `expected a map, got ${describe(n.metadata)}`);
         }
       }
     }
@@ -282,17 +279,16 @@ export function parseScenario(file: string, source: string): Scenario {
       const at = "bootstrap.stats_config";
       const sc = c.object(b, "stats_config", at, b.stats_config, ["stats_tags", "use_all_default_tags"]);
       if (sc) {
-        useAllDefaultTags = c.boolean(sc, "use_all_default_tags", at) ?? true;
+        c.boolean(sc, "use_all_default_tags", at);
         const tags = c.list(sc, "stats_tags", at);
         tags?.forEach((t, i) => {
           const tagAt = joinPath(joinPath(at, "stats_tags"), i);
           const o = c.object(tags, i, tagAt, t, ["tag_name", "regex", "fixed_value"]);
           if (!o) return;
-          const name = c.string(o, "tag_name", tagAt, { required: true });
+          c.string(o, "tag_name", tagAt, { required: true });
           const regex = c.string(o, "regex", tagAt);
           const fixed = c.string(o, "fixed_value", tagAt);
           if (regex !== null && fixed !== null) c.error(o, "fixed_value", joinPath(tagAt, "fixed_value"), "regex and fixed_value are mutually exclusive (oneof tag_value)");
-          else if (name !== null) statsTags.push(fixed !== null ? { tag_name: name, fixed_value: fixed } : regex !== null ? { tag_name: name, regex } : { tag_name: name });
         });
       }
     }
@@ -376,9 +372,7 @@ export function parseScenario(file: string, source: string): Scenario {
     logLevel: c.oneOf(top, "log_level", "", LOG_LEVELS),
     clusters,
     properties: c.properties(top, "properties", ""),
-    node,
-    statsTags,
-    useAllDefaultTags,
+    bootstrap: hostOptions(top.bootstrap ?? {}),
     httpCalls,
     ticks,
     http,

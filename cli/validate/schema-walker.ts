@@ -3,9 +3,9 @@
 // Any `@type`s, oneof conflicts), plus TypedStruct payloads, the PGV rules, and deprecated fields.
 import { ScalarType, type DescEnum, type DescField, type DescMessage, type DescOneof } from "@bufbuild/protobuf";
 import type { EnvoySchema } from "./descriptors.ts";
-import type { Report } from "./diagnostics.ts";
+import type { Report } from "../common/diagnostics.ts";
 import { describe, parseDuration, parseScalar, parseTimestamp, scalarDefault, valueFormTypes, wrapperScalars } from "./json-values.ts";
-import { joinPath, type Position, type SourceMap } from "./location.ts";
+import { joinPath, type Position, type SourceMap } from "../common/location.ts";
 import { anyViolations, boolViolations, bytesViolations, countViolations, durationViolations, enumViolations, numberViolations, stringViolations } from "./pgv.ts";
 import { didYouMean } from "./suggest.ts";
 import { substitutionFormatFields, substitutionFormatViolations } from "./substitution-format.ts";

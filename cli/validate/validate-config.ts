@@ -3,9 +3,9 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { loadEnvoySchema } from "./descriptors.ts";
-import { Report, type Diagnostic } from "./diagnostics.ts";
+import { Report, type Diagnostic } from "../common/diagnostics.ts";
 import { SchemaWalker } from "./schema-walker.ts";
-import { loadConfig } from "./yaml-loader.ts";
+import { loadConfig } from "../common/yaml-loader.ts";
 import { checkSemantics } from "./semantic/index.ts";
 
 export const BOOTSTRAP_TYPE = "envoy.config.bootstrap.v3.Bootstrap";

@@ -16,13 +16,18 @@ async function load(config: unknown = FIXTURE) {
   return { host, plugin };
 }
 
+// The tcp_proxy of the shipped snippet: the emulator computes the CONNECT request it would send.
+const SNIPPET = parseYaml(readFileSync(new URL("./envoy.yaml", import.meta.url), "utf8"));
+const SNIPPET_FILTERS = SNIPPET.static_resources.listeners[0].filter_chains[0].filters;
+const TCP_PROXY = SNIPPET_FILTERS.find((f: { name: string }) => f.name === "envoy.filters.network.tcp_proxy").typed_config;
+
 /** Opens one connection and returns what Envoy would see in filter state afterwards. */
 async function connect(source: string | null, destination: string | null, config: unknown = FIXTURE) {
   const { host, plugin } = await load(config);
   const properties: Record<string, string> = {};
   if (source !== null) properties["source.address"] = source;
   if (destination !== null) properties["destination.address"] = destination;
-  const c = host.tcpConnection({ filters: [plugin], properties });
+  const c = host.tcpConnection({ filters: [plugin], properties, tcpProxy: TCP_PROXY });
   const counter = host.hostCalls!;
   counter.reset();
   c.open();
@@ -55,6 +60,17 @@ describe("hbone-outbound: hop rules (istio-facts §1.3)", () => {
     expect(get("wasm.upstream_service")).toBeNull();
     // For istio-stats (source reporter): the source's identity (tunnelled) and its baggage, one value.
     expect(get("wasm.hbone_source")).toBe(ID("default", "sleep") + "\n" + get("wasm.hbone_baggage"));
+    // What tcp_proxy does with it: the HBONE cluster, pod:15008, and this CONNECT request.
+    const proxy = c.tcpProxy!;
+    expect(proxy.cluster).toBe("hbone_originate");
+    expect(proxy.tunnelled).toBe(true);
+    expect(proxy.originalDestination).toBe("10.0.1.20:15008");
+    expect(proxy.upstreamSubjectAltNames).toEqual([ID("default", "httpbin")]);
+    expect(proxy.connect!.headers.slice(0, 2)).toEqual([[":method", "CONNECT"], [":authority", "10.0.1.20:80"]]);
+    expect(proxy.connect!.header("baggage")).toBe(SLEEP_BAGGAGE);
+    expect(proxy.connect!.header("forwarded")).toBe('for="10.0.0.10:40000"');
+    expect(proxy.connect!.header("traceparent")).toMatch(TRACEPARENT);
+    expect(proxy.connect!.header("x-envoy-original-dst-host")).toBe("10.0.1.20:80");
     expect(c.closed).toBeNull();
     expect(host.traps).toEqual([]);
   });
@@ -249,16 +265,7 @@ describe("hbone-outbound: headers per configuration", () => {
 });
 
 describe("hbone-outbound: the shipped tcp_proxy tunneling_config reads what the filter publishes", () => {
-  const snippet = parseYaml(readFileSync(new URL("./envoy.yaml", import.meta.url), "utf8"));
-  const listener = snippet.static_resources.listeners[0];
-  const filters = listener.filter_chains[0].filters;
-  const wasmConfig = filters[0].typed_config.config.configuration.value as string;
-  const tunneling = filters.find((f: { name: string }) => f.name === "envoy.filters.network.tcp_proxy").typed_config.tunneling_config;
-
-  // %FILTER_STATE(key:PLAIN)% → the object's string (header formatter: absent → "", header then omitted;
-  // hostname formatter: absent → "-").
-  const render = (template: string, plain: (k: string) => string | null, absent: string) =>
-    template.replace(/%FILTER_STATE\(([^:)]+):PLAIN\)%/g, (_m, key: string) => plain(key) ?? absent);
+  const wasmConfig = SNIPPET_FILTERS[0].typed_config.config.configuration.value as string;
 
   it("the snippet's plugin configuration loads", async () => {
     await expect(load(wasmConfig)).resolves.toBeTruthy();
@@ -266,20 +273,25 @@ describe("hbone-outbound: the shipped tcp_proxy tunneling_config reads what the 
 
   it("renders the CONNECT request ztunnel would send", async () => {
     const { c } = await connect(SLEEP, "10.96.0.20:8000", wasmConfig);
-    const plain = (k: string) => c.filterState.plain(k);
-    const hostname = render(tunneling.hostname, plain, "-");
-    const headers = Object.fromEntries(
-      (tunneling.headers_to_add as Array<{ header: { key: string; value: string } }>)
-        .map((h) => [h.header.key, render(h.header.value, plain, "")])
-        .filter(([, v]) => v !== ""),
-    );
-    expect(hostname).toBe("10.0.0.20:80");
-    expect(headers).toEqual({
+    const request = c.tcpProxy!.connect!;
+    expect(request.authority).toBe("10.0.0.20:80");
+    expect(Object.fromEntries(request.headers)).toEqual({
+      ":method": "CONNECT",
+      ":authority": "10.0.0.20:80",
       baggage: "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=sleep,service.name=sleep,service.version=latest",
       forwarded: 'for="10.0.0.10:40000";host=httpbin.default.svc.cluster.local',
       traceparent: expect.stringMatching(TRACEPARENT),
       "x-envoy-original-dst-host": "10.0.0.20:80",
     });
+    expect(request.headers).toHaveLength(6);
+  });
+
+  it("a plain-TCP route sends no CONNECT: tcp_proxy dials the destination directly", async () => {
+    const { c, get } = await connect(SLEEP, "192.168.1.1:443", wasmConfig);
+    expect(get("envoy.tcp_proxy.disable_tunneling")).toBe("true");
+    expect(c.tcpProxy!.tunnelled).toBe(false);
+    expect(c.tcpProxy!.connect).toBeNull();
+    expect(c.tcpProxy!.cluster).toBe(get("envoy.tcp_proxy.cluster"));
   });
 });
 

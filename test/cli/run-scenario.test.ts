@@ -28,8 +28,7 @@ describe("scenario parsing", () => {
       pluginConfig: '{"greeting":"hello"}',
       vmConfig: null,
       properties: { "source.address": "10.1.2.3:4567" },
-      statsTags: [{ tag_name: "reporter", regex: "(reporter=\\.=(.*?);\\.;)" }],
-      useAllDefaultTags: true,
+      bootstrap: { statsTags: [{ tag_name: "reporter", regex: "(reporter=\\.=(.*?);\\.;)" }], useAllDefaultTags: true },
     });
     expect(s.http).toHaveLength(2);
     expect(s.http[0]).toEqual({

@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { command } from "../../cli/validate/index.ts";
+import { command } from "../../cli/validate.ts";
 import { compileFixtureWat, fixturesDir, repoRoot } from "./validate-wasm.ts";
 
 const valid = join(fixturesDir, "valid.yaml");

@@ -3,7 +3,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatDiagnostic } from "../../cli/validate/diagnostics.ts";
+import { formatDiagnostic } from "../../cli/common/diagnostics.ts";
 import { validateFile } from "../../cli/validate/validate-config.ts";
 import { repoRoot } from "./validate-wasm.ts";
 

@@ -1,8 +1,8 @@
 // The validator's YAML loader turns scalars into JSON the way Envoy's parseYamlNode (yaml-cpp) does, and remembers
 // where each value is.
 import { describe, expect, it } from "vitest";
-import { Report } from "../../cli/validate/diagnostics.ts";
-import { envoyYamlScalar, loadConfig } from "../../cli/validate/yaml-loader.ts";
+import { Report } from "../../cli/common/diagnostics.ts";
+import { envoyYamlScalar, loadConfig } from "../../cli/common/yaml-loader.ts";
 
 describe("envoyYamlScalar (plain scalars)", () => {
   it.each([

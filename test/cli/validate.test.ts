@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Diagnostic } from "../../cli/validate/diagnostics.ts";
+import type { Diagnostic } from "../../cli/common/diagnostics.ts";
 import { validateSource } from "../../cli/validate/validate-config.ts";
 import { compileFixtureWat, fixturesDir, repoRoot } from "./validate-wasm.ts";
 
@@ -53,8 +53,8 @@ describe("validate: the sample bootstrap", () => {
   });
 
   it("validates clean as JSON too", async () => {
-    const { loadConfig } = await import("../../cli/validate/yaml-loader.ts");
-    const { Report } = await import("../../cli/validate/diagnostics.ts");
+    const { loadConfig } = await import("../../cli/common/yaml-loader.ts");
+    const { Report } = await import("../../cli/common/diagnostics.ts");
     const json = JSON.stringify(loadConfig(valid, new Report("x")).value, null, 2);
     expect(errorsOf(await validate(json, "envoy.json"))).toEqual([]);
   });
@@ -239,7 +239,16 @@ const variants: Variant[] = [
   },
   {
     name: "HTTP Wasm plugin (in a TypedStruct) whose configuration proxy_on_configure rejects",
-    source: () => mutate(/"@type": type\.googleapis\.com\/google\.protobuf\.Struct\n\s+value:\n\s+mode: inbound\n\s+trust_domain: cluster\.local/, '"@type": type.googleapis.com/google.protobuf.StringValue\n                    value: inbound'),
+    source: () => mutate(`value: '{"mode": "inbound", "trust_domain": "cluster.local"}'`, "value: inbound"),
+    path: `${HCM}.http_filters[0].typed_config.value.config`,
+    line: "                  name: inbound",
+    message: /HTTP Wasm plugin "inbound" \(build\/test\/validate\/config-check\.wasm\) was rejected: .*configuration: expected a JSON object/,
+  },
+  {
+    // Envoy hands a Wasm plugin `Any.value` for any type but StringValue/BytesValue: a Struct arrives as protobuf
+    // bytes, which a plugin parsing JSON rejects (emulator/envoy-bootstrap.ts).
+    name: "HTTP Wasm plugin configured with a Struct gets protobuf bytes, not JSON",
+    source: () => mutate(`"@type": type.googleapis.com/google.protobuf.StringValue\n                    value: '{"mode": "inbound", "trust_domain": "cluster.local"}'`, '"@type": type.googleapis.com/google.protobuf.Struct\n                    value: {mode: inbound, trust_domain: cluster.local}'),
     path: `${HCM}.http_filters[0].typed_config.value.config`,
     line: "                  name: inbound",
     message: /HTTP Wasm plugin "inbound" \(build\/test\/validate\/config-check\.wasm\) was rejected: .*configuration: expected a JSON object/,

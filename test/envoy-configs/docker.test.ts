@@ -102,7 +102,7 @@ describe("docker-compose.yaml agrees with the configs it runs", () => {
   const composeDoc = parse(readFileSync(COMPOSE_FILE, "utf8"), { merge: true }) as { services: Record<string, Service> };
   const services = composeDoc.services;
   const ztunnel = readZtunnelBootstrap(readFileSync(join(configDir, "ztunnel.yaml"), "utf8"));
-  const outboundConfig = JSON.parse(ztunnel.outbound.filters.find((f) => f.name === "hbone-outbound")!.configuration) as {
+  const outboundConfig = JSON.parse(String(ztunnel.outbound.filters.find((f) => f.name === "hbone-outbound")!.configuration)) as {
     workloads: Array<{ name: string; node: string; addresses: string[]; services?: Array<{ vips: string[]; ports: Array<{ port: number }> }> }>;
   };
   const workload = (name: string) => outboundConfig.workloads.find((w) => w.name === name)!;

@@ -7,7 +7,7 @@ import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateBootstrap } from "../../envoy/process.ts";
 import { pinnedVersions } from "../../envoy/provision.ts";
-import type { Diagnostic } from "../../cli/validate/diagnostics.ts";
+import type { Diagnostic } from "../../cli/common/diagnostics.ts";
 import { validateSource } from "../../cli/validate/validate-config.ts";
 import { ensureMeshCerts } from "../../scripts/certs.ts";
 import { envoyPrerequisite } from "../envoy/prerequisites.ts";

@@ -4,8 +4,8 @@
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { command } from "../../cli/validate/index.ts";
-import type { Diagnostic } from "../../cli/validate/diagnostics.ts";
+import { command } from "../../cli/validate.ts";
+import type { Diagnostic } from "../../cli/common/diagnostics.ts";
 import { validateSource } from "../../cli/validate/validate-config.ts";
 import { broken, mutate, read, Z_HBONE } from "./broken-variants.ts";
 import { buildShippedModules, configDir, repoRoot, shippedBootstraps } from "./shipped.ts";

@@ -1,6 +1,6 @@
 // JSON values of the loaded config together with their path and source position, for the semantic checks.
-import type { Report } from "../diagnostics.ts";
-import { joinPath, type SourceMap } from "../location.ts";
+import type { Report } from "../../common/diagnostics.ts";
+import { joinPath, type SourceMap } from "../../common/location.ts";
 
 export interface Located {
   value: unknown;

@@ -2,8 +2,10 @@
 // what Envoy checks when it creates the plugin at startup. Modules are run in our Envoy-faithful emulator.
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
-import { unpackTypedConfig } from "../type-url.ts";
-import { child, fail, isObject, items, stringField, warn, type Located, type SemanticContext } from "./located.ts";
+import { fromJson, toBinary, type JsonValue } from "@bufbuild/protobuf";
+import { codeSource, EnvoyBootstrapError, hostOptions, wasmPluginSettings, type AnyEncoder, type WasmPluginSettings } from "../../../emulator/envoy-bootstrap.ts";
+import { loadEnvoySchema, type EnvoySchema } from "../descriptors.ts";
+import { child, fail, stringField, warn, type Located, type SemanticContext } from "./located.ts";
 import { filtersOf, HCM_TYPE, httpFilterList, HTTP_WASM_TYPE, NETWORK_WASM_TYPE, type BootstrapModel } from "./model.ts";
 
 interface WasmPlugin {
@@ -36,30 +38,6 @@ function wasmPlugins(model: BootstrapModel): WasmPlugin[] {
   return out;
 }
 
-type Bytes = string | Uint8Array;
-
-/**
- * What the plugin reads as its configuration buffer (Envoy MessageUtil::knownAnyToBytes): StringValue → the string,
- * BytesValue → the bytes, Struct → JSON text, TypedStruct → its value as JSON text. `null` = a type we cannot render.
- */
-function configurationBytes(any: Located | undefined): { bytes?: Bytes; unsupported?: string } {
-  if (!any) return {};
-  const unpacked = unpackTypedConfig(any.value);
-  const value = isObject(any.value) ? any.value.value : undefined;
-  switch (unpacked?.typedStruct ? "typed_struct" : unpacked?.typeName) {
-    case "google.protobuf.StringValue":
-      return { bytes: typeof value === "string" ? value : "" };
-    case "google.protobuf.BytesValue":
-      return { bytes: new Uint8Array(Buffer.from(typeof value === "string" ? value : "", "base64")) };
-    case "google.protobuf.Struct":
-      return { bytes: JSON.stringify(value ?? {}) };
-    case "typed_struct":
-      return { bytes: JSON.stringify(unpacked!.config) };
-    default:
-      return { unsupported: unpacked?.typeName ?? "unknown" };
-  }
-}
-
 interface ModuleSource {
   bytes?: Uint8Array;
   /** Human name of the module for messages. */
@@ -67,31 +45,23 @@ interface ModuleSource {
 }
 
 function readModule(vmConfig: Located, ctx: SemanticContext): ModuleSource | undefined {
-  const code = child(vmConfig, "code");
-  if (!code) return undefined;
-  const remote = child(code, "remote");
-  if (remote) {
-    warn(ctx, remote, "remote Wasm modules are not fetched; the module was not checked");
+  const code = codeSource(vmConfig.value);
+  const codeLoc = child(vmConfig, "code");
+  if (code.kind === "remote") {
+    warn(ctx, child(codeLoc!, "remote")!, "remote Wasm modules are not fetched; the module was not checked");
     return undefined;
   }
-  const local = child(code, "local");
-  if (!local) return undefined;
-  const filename = child(local, "filename");
-  if (filename && typeof filename.value === "string") {
-    const path = isAbsolute(filename.value) ? filename.value : resolve(ctx.baseDir, filename.value);
-    if (!existsSync(path)) {
-      const nearConfig = ctx.configDir && !isAbsolute(filename.value) ? resolve(ctx.configDir, filename.value) : undefined;
-      const hint = nearConfig && existsSync(nearConfig) ? ` (it exists next to the config file: pass --base ${relative(process.cwd(), ctx.configDir!) || "."})` : "";
-      fail(ctx, filename, `Wasm module file "${filename.value}" does not exist (looked for ${path}; relative paths resolve against --base, default the current directory)${hint}`);
-      return undefined;
-    }
-    return { bytes: new Uint8Array(readFileSync(path)), label: filename.value };
+  if (code.kind === "inline") return { bytes: code.bytes, label: code.label };
+  if (code.kind !== "filename") return undefined;
+  const filename = child(child(codeLoc!, "local")!, "filename")!;
+  const path = isAbsolute(code.filename) ? code.filename : resolve(ctx.baseDir, code.filename);
+  if (!existsSync(path)) {
+    const nearConfig = ctx.configDir && !isAbsolute(code.filename) ? resolve(ctx.configDir, code.filename) : undefined;
+    const hint = nearConfig && existsSync(nearConfig) ? ` (it exists next to the config file: pass --base ${relative(process.cwd(), ctx.configDir!) || "."})` : "";
+    fail(ctx, filename, `Wasm module file "${code.filename}" does not exist (looked for ${path}; relative paths resolve against --base, default the current directory)${hint}`);
+    return undefined;
   }
-  const inlineBytes = stringField(local, "inline_bytes");
-  if (inlineBytes !== undefined) return { bytes: new Uint8Array(Buffer.from(inlineBytes, "base64")), label: "<inline_bytes>" };
-  const inlineString = stringField(local, "inline_string");
-  if (inlineString !== undefined) return { bytes: new Uint8Array(Buffer.from(inlineString, "utf8")), label: "<inline_string>" };
-  return undefined;
+  return { bytes: new Uint8Array(readFileSync(path)), label: code.filename };
 }
 
 type EmulatorModule = typeof import("../../../emulator/index.ts");
@@ -101,39 +71,40 @@ function loadEmulator(): Promise<EmulatorModule | Error> {
   return emulator;
 }
 
-function hostOptions(model: BootstrapModel): Record<string, unknown> {
-  const statsTags = items(child(model.root, "stats_config"), "stats_tags")
-    .map((t) => t.value)
-    .filter(isObject)
-    .map((t) => ("regex" in t ? { tag_name: String(t.tag_name), regex: String(t.regex) } : { tag_name: String(t.tag_name), fixed_value: String(t.fixed_value ?? "") }));
-  const node = child(model.root, "node");
-  const metadata = node && child(node, "metadata");
-  return {
-    statsTags,
-    clusters: model.dynamicClusters ? undefined : model.clusters.map((c) => c.name).filter((n): n is string => !!n),
-    nodeMetadata: metadata && isObject(metadata.value) ? metadata.value : undefined,
-    nodeId: stringField(node, "id"),
-    nodeCluster: stringField(node, "cluster"),
-    logLevel: "trace",
+/** Serializes configuration Anys of any Envoy API type with the validator's descriptors. */
+function encodeWithSchema(schema: EnvoySchema | undefined): AnyEncoder | undefined {
+  if (!schema) return undefined;
+  return (typeName, json) => {
+    const desc = schema.registry.getMessage(typeName);
+    if (!desc) return undefined;
+    try {
+      return toBinary(desc, fromJson(desc, json as JsonValue, { registry: schema.registry }));
+    } catch {
+      return undefined;
+    }
   };
 }
-
-const failurePolicies = new Set(["FAIL_CLOSED", "FAIL_OPEN", "FAIL_RELOAD"]);
 
 export async function checkWasmPlugins(model: BootstrapModel, ctx: SemanticContext): Promise<void> {
   const plugins = wasmPlugins(model);
   if (plugins.length === 0) return;
+  const schema = await loadEnvoySchema().catch(() => undefined);
   let host: any;
   for (const plugin of plugins) {
     const vmConfig = child(plugin.loc, "vm_config");
     if (!vmConfig) continue;
     const module = readModule(vmConfig, ctx);
     if (!module?.bytes || !ctx.loadWasm) continue;
-    const pluginConfig = configurationBytes(child(plugin.loc, "configuration"));
-    const vmConfiguration = configurationBytes(child(vmConfig, "configuration"));
-    const unsupported = pluginConfig.unsupported ?? vmConfiguration.unsupported;
-    if (unsupported) {
-      warn(ctx, plugin.loc, `configuration of type ${unsupported} reaches the plugin as serialized protobuf; the module was not run through proxy_on_configure`);
+    let settings: WasmPluginSettings;
+    try {
+      settings = wasmPluginSettings(plugin.loc.value, plugin.loc.path, { direction: plugin.direction, encodeAny: encodeWithSchema(schema) });
+    } catch (e) {
+      if (!(e instanceof EnvoyBootstrapError)) throw e;
+      fail(ctx, plugin.loc, e.message);
+      continue;
+    }
+    if (settings.unsupported) {
+      warn(ctx, plugin.loc, `configuration of type ${settings.unsupported.typeName} could not be serialized; the module was not run through proxy_on_configure`);
       continue;
     }
     const em = await loadEmulator();
@@ -141,23 +112,11 @@ export async function checkWasmPlugins(model: BootstrapModel, ctx: SemanticConte
       warn(ctx, plugin.loc, `the Wasm emulator is unavailable (${em.message.split("\n")[0]}); ${module.label} was not loaded`);
       return;
     }
-    host ??= new em.Host(hostOptions(model) as any);
-    const name = stringField(plugin.loc, "name") ?? "";
-    const policy = stringField(plugin.loc, "failure_policy")?.toUpperCase();
-    const env = child(child(vmConfig, "environment_variables") ?? vmConfig, "key_values");
+    host ??= new em.Host({ ...hostOptions(model.root.value), logLevel: "trace" });
+    const name = settings.options.name ?? "";
     const logsBefore: number = host.logs.length;
     try {
-      await host.loadPlugin({
-        module: module.bytes,
-        vmId: stringField(vmConfig, "vm_id") ?? "",
-        vmConfig: vmConfiguration.bytes,
-        environment: env && isObject(env.value) ? (env.value as Record<string, string>) : undefined,
-        name,
-        rootId: stringField(plugin.loc, "root_id") ?? "",
-        configuration: pluginConfig.bytes,
-        failurePolicy: policy && failurePolicies.has(policy) ? policy : undefined,
-        listenerDirection: plugin.direction,
-      });
+      await host.loadPlugin({ ...settings.options, module: module.bytes });
     } catch (e) {
       // The module's own complaints (proxy_log at warn and above), e.g. the JSON path of a bad setting.
       const logs = (host.logs as Array<{ level: string; message: string; line: string }>)

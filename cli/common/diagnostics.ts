@@ -1,4 +1,4 @@
-// A finding of the validator: where it is (file, line:col, JSON path) and what is wrong.
+// A finding of a command that reads a config or scenario file: where it is (file, line:col, JSON path) and what is wrong.
 import type { Position } from "./location.ts";
 
 export type Severity = "error" | "warning";

@@ -1,8 +1,8 @@
 // `ambient-wasm validate [--base <dir>] [--json] [--no-wasm] <file...>`: strict validation of Envoy bootstrap
 // configs without Envoy. Prints `<file>:<line>:<col>: <json.path>: <message>` per finding; exit 0 when no errors.
 import { resolve } from "node:path";
-import { formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
-import { validateFile } from "./validate-config.ts";
+import { formatDiagnostic, type Diagnostic } from "./common/diagnostics.ts";
+import { validateFile } from "./validate/validate-config.ts";
 
 const usage = `usage: ambient-wasm validate [options] <envoy.yaml|envoy.json>...
 
