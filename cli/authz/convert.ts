@@ -93,7 +93,7 @@ export function convertYaml(file: string, text: string, defaultNamespace: string
     const document = i + 1;
     for (const err of doc.errors) {
       const pos = err.linePos?.[0];
-      result.errors.push({ file, document, line: pos?.line, col: pos?.col, message: `YAML: ${err.message.split("\n")[0].replace(/:\s*$/, "")}` });
+      result.errors.push({ file, document, line: pos?.line, col: pos?.col, message: `YAML: ${err.message.split("\n")[0].replace(/ at line \d+, column \d+/, "").replace(/:\s*$/, "")}` });
     }
     if (doc.errors.length > 0) return;
     const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
