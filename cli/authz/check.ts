@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { convertYaml, formatError, locate, type ConvertError, type PolicyEntry, type PolicyOrigin } from "./convert.ts";
 import { parseLabel } from "./convert-command.ts";
 import { MODES, ROOT_IDS, httpAttributes, treatPolicy, type Mode } from "./enforcement.ts";
-import { FILTER_WASM } from "./verify.ts";
+import { FILTER_WASM, verifyWithFilter } from "./verify.ts";
 
 export const CHECK_USAGE = `usage: ambient-wasm authz check --policies <file.yaml> --workload <ns>[/<k=v>,...] --from <uri>|plaintext --port <n> [options]
 
@@ -242,6 +242,15 @@ export async function checkCommand(args: string[]): Promise<number> {
     : [];
   const req: Request = { mode, from: peer, sourceIp, destinationIp, port, headers };
 
+  // Invalid policies are reported like `authz convert` does: every error, at its place in the YAML.
+  const config: Obj & { policies: unknown[] } = { workload: { namespace: workloadNamespace, labels }, policies: entries.map((e) => e.entry) };
+  if (v["root-namespace"]) config.rootNamespace = v["root-namespace"];
+  const verified = await verifyWithFilter(config, entries.map((e) => e.origin), mode, v.policies[0]);
+  if (verified.errors.length > 0) {
+    for (const e of verified.errors) console.error(formatError(e));
+    return 1;
+  }
+
   let explanation: Explanation;
   try {
     explanation = await explain(req, entries, { namespace: workloadNamespace, labels }, v["root-namespace"], skippedRules);
@@ -355,7 +364,7 @@ async function explain(
     p.rules.sort((a, b) => a.rule - b.rule);
     if (p.applied && !p.matched) {
       p.firstFailedClause = p.rules.find((r) => r.result === "failed") ?? p.rules[0];
-      if (!p.note && p.rules.every((r) => r.result === "left-out")) p.note = `every rule is left out in mode ${req.mode}: matches nothing`;
+      if (p.rules.length > 0 && p.rules.every((r) => r.result === "left-out")) p.note = `every rule is left out in mode ${req.mode}: matches nothing`;
     }
     policies.push(p);
   }
