@@ -104,9 +104,11 @@ function at(origin: PolicyOrigin, path: (string | number)[], message: string): C
   return { file: origin.file, document: origin.document, ...locate(origin, path), message };
 }
 
-function byPosition(files: string[]) {
+/** Input order: file, document, then (for errors) position; warnings of one policy keep their order (rules, then the policy). */
+function byPosition(files: string[], withinDocument: boolean) {
   return (a: ConvertError, b: ConvertError) =>
-    files.indexOf(a.file) - files.indexOf(b.file) || (a.document ?? 0) - (b.document ?? 0) || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0);
+    files.indexOf(a.file) - files.indexOf(b.file) || (a.document ?? 0) - (b.document ?? 0) ||
+    (withinDocument ? (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0) : 0);
 }
 
 /** An error the filter reported at (or under) a path the structural check already reported is the same problem. */
@@ -195,11 +197,10 @@ export async function convertCommand(args: string[]): Promise<number> {
   }
 
   if (opts.strict) for (const w of warnings.splice(0)) errors.push({ ...w, message: `${w.message} (--strict)` });
-  const order = byPosition(opts.files);
   for (const n of notes) console.error(`note: ${n}`);
-  for (const w of warnings.sort(order)) console.error(formatError({ ...w, message: `warning: ${w.message}` }));
+  for (const w of warnings.sort(byPosition(opts.files, false))) console.error(formatError({ ...w, message: `warning: ${w.message}` }));
   if (errors.length > 0) {
-    for (const e of errors.sort(order)) console.error(formatError(e));
+    for (const e of errors.sort(byPosition(opts.files, true))) console.error(formatError(e));
     return 1;
   }
   const json = JSON.stringify(config, null, 2) + "\n";
