@@ -171,11 +171,11 @@ export async function convertCommand(args: string[]): Promise<number> {
     if (!opts.modeGiven && treatPolicy(p.origin.key, p.entry.spec, "l4", false).findings.some((f) => f.severity === "warning")) changedAtZtunnel++;
   }
 
-  const config: Record<string, unknown> & { policies: unknown[] } = { policies: [] };
-  if (opts.rootNamespace) config.rootNamespace = opts.rootNamespace;
-  if (opts.workloadNamespace) config.workload = { namespace: opts.workloadNamespace, labels: opts.workloadLabels };
-  if (opts.dryRun) config.dryRun = true;
-  config.policies = output.map((p) => p.entry);
+  const settings: Record<string, unknown> = {};
+  if (opts.rootNamespace) settings.rootNamespace = opts.rootNamespace;
+  if (opts.workloadNamespace) settings.workload = { namespace: opts.workloadNamespace, labels: opts.workloadLabels };
+  if (opts.dryRun) settings.dryRun = true;
+  const config = { ...settings, policies: output.map((p) => p.entry) };
 
   if (!opts.modeGiven) {
     notes.push(`mode l7 (identity-rbac-l7, the HTTP filter of a sidecar or waypoint) is the default; a ztunnel-style node runs ` +
