@@ -63,29 +63,39 @@ function clauseSegments(clause: string): (string | number)[] {
   return clause.split(/\.|(?=\[)/).filter((s) => s !== "" && s !== "(dropped)").map((s) => (s.startsWith("[") ? Number(s.slice(1, -1)) : s));
 }
 
+/** The request attribute each source/operation field compares. */
+const FIELD_ATTRIBUTE: Record<string, "peer" | "jwt" | "source" | "port" | ":method" | ":authority" | ":path"> = {
+  principals: "peer", notPrincipals: "peer", namespaces: "peer", notNamespaces: "peer", serviceAccounts: "peer", notServiceAccounts: "peer",
+  requestPrincipals: "jwt", notRequestPrincipals: "jwt",
+  ipBlocks: "source", notIpBlocks: "source", remoteIpBlocks: "source", notRemoteIpBlocks: "source",
+  ports: "port", notPorts: "port", methods: ":method", notMethods: ":method", hosts: ":authority", notHosts: ":authority", paths: ":path", notPaths: ":path",
+};
+const WHEN_ATTRIBUTE: Record<string, "peer" | "source" | "destination" | "port"> = {
+  "source.principal": "peer", "source.namespace": "peer", "source.ip": "source", "remote.ip": "source",
+  "destination.ip": "destination", "destination.port": "port",
+};
+
+/** What the request offered the clause that failed, in words. */
 function comparedAttribute(clause: string, written: unknown, req: Request): string {
-  const field = clause.split(".").pop() ?? "";
-  const header = (name: string) => req.headers.find(([k]) => k === name)?.[1];
-  const peer = req.from === null ? "no peer certificate (plaintext)" : `peer ${req.from}`;
   if (clause.endsWith("(dropped)")) return `only HTTP attributes, which mode ${req.mode} removes: matches nothing`;
-  if (/rincipals$|amespaces$|erviceAccounts$/.test(field) && !/equestPrincipals$/.test(field)) return peer;
-  if (/equestPrincipals$/.test(field)) return "no JWT: identity-rbac does not authenticate requests";
-  if (/IpBlocks$|ipBlocks$/.test(field)) return `source ${req.sourceIp ?? "-"}`;
-  if (/orts$/.test(field)) return `port ${req.port}`;
-  if (/ethods$/.test(field)) return `method ${header(":method") ?? "- (none at L4)"}`;
-  if (/osts$/.test(field)) return `host ${header(":authority") ?? "- (none at L4)"}`;
-  if (/aths$/.test(field)) return `path ${header(":path") ?? "- (none at L4)"}`;
-  if (clause.startsWith("when") && written && typeof written === "object") {
-    const key = String((written as Obj).key);
-    const h = /^request\.headers\[(.+)\]$/.exec(key);
-    if (h) return `header ${h[1]}: ${header(h[1].toLowerCase()) ?? "absent"}`;
-    if (key === "source.principal" || key === "source.namespace") return peer;
-    if (key === "source.ip" || key === "remote.ip") return `source ${req.sourceIp ?? "-"}`;
-    if (key === "destination.ip") return `destination ${req.destinationIp}`;
-    if (key === "destination.port") return `port ${req.port}`;
-    return `${key}: not available to identity-rbac`;
-  }
-  return "";
+  const header = (name: string) => req.headers.find(([k]) => k === name)?.[1];
+  const describe = (attribute: string): string => {
+    switch (attribute) {
+      case "peer": return req.from === null ? "no peer certificate (plaintext)" : `peer ${req.from}`;
+      case "jwt": return "no JWT: identity-rbac does not authenticate requests";
+      case "source": return `source ${req.sourceIp ?? "-"}`;
+      case "destination": return `destination ${req.destinationIp}`;
+      case "port": return `port ${req.port}`;
+      default: return `${attribute.slice(1).replace("authority", "host")} ${header(attribute) ?? "- (none at L4)"}`;
+    }
+  };
+  if (!clause.startsWith("when")) return describe(FIELD_ATTRIBUTE[clause.split(".").pop() ?? ""] ?? "");
+  const key = written !== null && typeof written === "object" ? String((written as Obj).key) : "";
+  const h = /^request\.headers\[(.+)\]$/.exec(key);
+  if (h) return `header ${h[1]}: ${header(h[1].toLowerCase()) ?? "absent"}`;
+  if (WHEN_ATTRIBUTE[key]) return describe(WHEN_ATTRIBUTE[key]);
+  if (key === "connection.sni") return "no SNI (authz check sends none)";
+  return `${key}: never present (identity-rbac does not authenticate requests)`;
 }
 
 const RULE_ID = /^ns\[(.*)\]-policy\[(.*)\]-rule\[(\d+)\]$/;
