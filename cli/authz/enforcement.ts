@@ -1,8 +1,8 @@
 // What a policy means at each enforcement point, as diagnostics for `authz convert --mode`.
 //
 // identity-rbac-l4 and identity-rbac-connect enforce what istiod sends ztunnel; istiod rewrites each policy for it
-// and says so on the policy's status (the ZtunnelAccepted condition; istio/istio:
-// pilot/pkg/serviceregistry/ambient/authorization.go, convertAuthorizationPolicy and handleRule):
+// and says so on the policy's status (the ZtunnelAccepted condition;
+// istio/istio:pilot/pkg/serviceregistry/ambient/authorization.go, convertAuthorizationPolicy and handleRule):
 //   - HTTP attributes: operation hosts/methods/paths (and not-forms), source remoteIpBlocks/requestPrincipals
 //     (and not-forms), and `when` keys other than source.ip, source.namespace, source.principal,
 //     destination.ip, destination.port;

@@ -1,5 +1,5 @@
 // `authz convert --mode`: the warnings istiod puts on a policy's status when it rewrites it for ztunnel
-// (istio/istio: pilot/pkg/serviceregistry/ambient/authorization.go, handleRule and convertAuthorizationPolicy),
+// (istio/istio:pilot/pkg/serviceregistry/ambient/authorization.go, handleRule and convertAuthorizationPolicy),
 // one case per rule there; CUSTOM/AUDIT/targetRef; --strict; verification without invented input; the empty
 // list; and every error of every document in one run. Claims the warnings make are checked against the filter
 // with `authz check`.
