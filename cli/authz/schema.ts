@@ -2,7 +2,8 @@
 // Field names follow istio/api security/v1beta1/authorization_policy.proto (JSON names) plus the newer
 // `serviceAccounts`/`notServiceAccounts` and `targetRefs`. Anything not listed is an unknown field.
 
-export type PathSegment = string | number;
+import { formatPath, type PathSegment } from "../common/kube-documents.ts";
+export type { PathSegment };
 
 export interface SchemaIssue {
   path: PathSegment[];
@@ -134,12 +135,4 @@ export function validate(value: unknown, schema: Schema = documentSchema, path: 
 }
 
 /** `spec.rules[0].to[1].operation.ports` */
-export function formatPath(path: PathSegment[]): string {
-  let out = "";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += (out ? "." : "") + seg;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out || "(document)";
-}
+export { formatPath };
