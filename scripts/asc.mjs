@@ -21,13 +21,17 @@ function assemblyFiles(dir) {
   return out;
 }
 
-/** Hash of everything an AssemblyScript build of `entry` can depend on: the SDK, the shared library, the entry's folder. */
+/**
+ * Hash of everything an AssemblyScript build of `entry` can depend on: the SDK, the shared library, the code the
+ * filters share (filters/common), the entry's folder.
+ */
 function inputsHash(entry, extraArgs) {
   const h = createHash("sha256");
   h.update(readFileSync(join(root, "asconfig.json")));
   h.update(JSON.stringify(extraArgs));
   h.update(readFileSync(join(root, "node_modules/assemblyscript/package.json")));
-  for (const file of [...assemblyFiles(join(root, "sdk")), ...assemblyFiles(join(root, "lib")), ...assemblyFiles(dirname(entry))]) {
+  for (const file of [...assemblyFiles(join(root, "sdk")), ...assemblyFiles(join(root, "lib")), ...assemblyFiles(join(root, "filters", "common")),
+    ...assemblyFiles(dirname(entry))]) {
     h.update(relative(root, file));
     h.update(readFileSync(file));
   }

@@ -10,13 +10,9 @@ import type { HboneChain, WasmFilterConfig, ZtunnelBootstrap } from "./bootstrap
 import type { CertificateIdentities } from "./identities.ts";
 import { HTTP_REQUEST, HTTP_RESPONSE, NODE_A_ADDRESS, type DemoConnection } from "./scenarios.ts";
 import { connectRequest, type ConnectRequest } from "./tunnel-request.ts";
-
-// Filter-state keys published by hbone-outbound / hbone-inbound (their READMEs, "What it publishes").
-const TCP_PROXY_CLUSTER = "envoy.tcp_proxy.cluster";
-const ORIGINAL_DST_ADDRESS = "envoy.network.transport_socket.original_dst_address";
-const DISABLE_TUNNELING = "envoy.tcp_proxy.disable_tunneling";
-const UPSTREAM_SANS = "envoy.network.upstream_subject_alt_names";
-const ROUTE = "wasm.hbone_route";
+import {
+  DISABLE_TUNNELING, HBONE_ROUTE as ROUTE, ORIGINAL_DST_ADDRESS, TCP_PROXY_CLUSTER, UPSTREAM_SUBJECT_ALT_NAMES as UPSTREAM_SANS,
+} from "../../lib/filter-state-keys.ts";
 
 // Envoy response flag bits (source/common/stream_info/utility.h order) set by tcp_proxy when it gives up.
 const NO_HEALTHY_UPSTREAM = 1 << 1; // UH: cluster without hosts (BlackHoleCluster)

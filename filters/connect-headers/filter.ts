@@ -5,12 +5,14 @@
 export * from "../../sdk/exports";
 import {
   FilterHeadersStatus, HttpContext, LogLevel, RootContext, getCurrentTimeNanoseconds, getPropertyString, log,
-  registerRootContext, requestHeaders, setPropertyString,
+  registerRootContext, requestHeaders,
 } from "../../sdk";
 import { HostPort, SocketAddress, formatIp, isDnsName, parseHostPort, parseSocketAddress } from "../../lib/address";
 import { buildForwarded } from "../../lib/forwarded";
+import { CONNECT_AUTHORITY, UPSTREAM_PEER, UPSTREAM_SERVICE } from "../../lib/filter-state-keys";
 import { asciiLower } from "../../lib/strings";
 import { TraceparentSource } from "../../lib/traceparent";
+import { setWasmFilterState } from "../common/filter-state";
 import { ConnectHeadersConfig, TargetSource, parseConnectHeadersConfig } from "./config";
 
 const SOURCE_ADDRESS: string[] = ["source", "address"];
@@ -80,11 +82,11 @@ class ConnectHeadersStream extends HttpContext {
     headers.commit(requestHeaders);
 
     // For istio-stats: report the target service, not the forward proxy (seed 004's concern).
-    setPropertyString("connect_authority", authority);
-    setPropertyString("upstream_service", target.host);
+    setWasmFilterState(CONNECT_AUTHORITY, authority);
+    setWasmFilterState(UPSTREAM_SERVICE, target.host);
     if (target.ip !== null) {
       const w = c.table.workloadAt(target.ip!);
-      if (w !== null) setPropertyString("upstream_peer", w.baggage());
+      if (w !== null) setWasmFilterState(UPSTREAM_PEER, w.baggage());
     }
     if (log.enabled(LogLevel.Debug)) log.debug("connect-headers: CONNECT " + authority);
     return FilterHeadersStatus.Continue;

@@ -4,18 +4,19 @@
 export * from "../../sdk/exports";
 import {
   FilterHeadersStatus, HeaderSnapshot, HttpContext, LogLevel, RootContext, WasmResult, getPropertyString, log,
-  registerRootContext, requestHeaders, setEnvoyFilterState, setPropertyString,
+  registerRootContext, requestHeaders, setEnvoyFilterState,
 } from "../../sdk";
 import { SocketAddress, parseSocketAddress } from "../../lib/address";
 import { encodePeerMetadata, parsePeerMetadata } from "../../lib/baggage";
 import { forwardedHost } from "../../lib/forwarded";
+import { DOWNSTREAM_PEER, ORIGINAL_DST_ADDRESS, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE } from "../../lib/filter-state-keys";
 import { asciiLower } from "../../lib/strings";
+import { setWasmFilterState } from "../common/filter-state";
 import { InboundConfig, SourceMetadata, TargetMode, parseInboundConfig } from "./config";
 import { Destination, resolveDestination } from "./destination";
 
 const SOURCE_ADDRESS: string[] = ["source", "address"];
 const DESTINATION_ADDRESS: string[] = ["destination", "address"];
-const ORIGINAL_DST_ADDRESS = "envoy.network.transport_socket.original_dst_address";
 const ORIGINAL_DST_HEADER = "x-envoy-original-dst-host";
 /** Longest `forwarded` header value we look at; longer ones are ignored (lib/forwarded has its own limits too). */
 const MAX_FORWARDED = 4096;
@@ -85,8 +86,8 @@ class InboundStream extends HttpContext {
   /** Filter state for identity-rbac / istio-stats on this stream (CONTRACTS.md). Labels only, never identity. */
   private publish(config: InboundConfig, d: Destination, headers: HeaderSnapshot): void {
     const local = d.workload!;
-    setPropertyString("upstream_peer", local.baggage());
-    setPropertyString("upstream_peer_principal", local.identity);
+    setWasmFilterState(UPSTREAM_PEER, local.baggage());
+    setWasmFilterState(UPSTREAM_PEER_PRINCIPAL, local.identity);
 
     let service = d.service;
     const forwarded = headers.get("forwarded");
@@ -95,10 +96,10 @@ class InboundStream extends HttpContext {
       const host = forwardedHost(forwarded);
       if (host !== null) service = local.service(asciiLower(host));
     }
-    if (service !== null) setPropertyString("upstream_service", service.hostname);
+    if (service !== null) setWasmFilterState(UPSTREAM_SERVICE, service.hostname);
 
     const peer = this.sourceBaggage(config, headers);
-    if (peer.length > 0) setPropertyString("downstream_peer", peer);
+    if (peer.length > 0) setWasmFilterState(DOWNSTREAM_PEER, peer);
   }
 
   /** Source labels: the table entry of the TCP peer, else the CONNECT's baggage re-encoded from parsed fields. */

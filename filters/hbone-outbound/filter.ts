@@ -4,14 +4,15 @@
 export * from "../../sdk/exports";
 import {
   FilterStatus, LogLevel, RootContext, TcpContext, WasmResult, formatInt, getCurrentTimeNanoseconds, getPropertyString, log,
-  registerRootContext, setEnvoyFilterState, setPropertyString,
+  registerRootContext, setEnvoyFilterState,
 } from "../../sdk";
 import { SocketAddress, formatIp, parseSocketAddress } from "../../lib/address";
 import { buildForwarded } from "../../lib/forwarded";
 import { TraceparentSource } from "../../lib/traceparent";
 import { OutboundConfig, parseOutboundConfig } from "./config";
 import { Route, RouteKind, decideRoute, routeKindName } from "./route";
-import * as keys from "./keys";
+import * as keys from "../../lib/filter-state-keys";
+import { setWasmFilterState } from "../common/filter-state";
 
 const SOURCE_ADDRESS: string[] = ["source", "address"];
 const DESTINATION_ADDRESS: string[] = ["destination", "address"];
@@ -73,29 +74,29 @@ class OutboundConnection extends TcpContext {
     if (config.verifyPeerIdentity && route.peerIdentity.length > 0) {
       if (setEnvoyFilterState(keys.UPSTREAM_SUBJECT_ALT_NAMES, route.peerIdentity) != WasmResult.Ok) return false;
     }
-    setPropertyString(keys.AUTHORITY, route.authority);
+    setWasmFilterState(keys.HBONE_AUTHORITY, route.authority);
     const source = route.source;
-    if (config.headers.baggage && source !== null) setPropertyString(keys.BAGGAGE, source.baggage());
+    if (config.headers.baggage && source !== null) setWasmFilterState(keys.HBONE_BAGGAGE, source.baggage());
     if (src !== null) {
       const service = route.service;
-      if (config.headers.forwarded) setPropertyString(keys.FORWARDED, buildForwarded(src, service !== null ? service.hostname : ""));
-      if (config.headers.xForwardedFor) setPropertyString(keys.X_FORWARDED_FOR, formatIp(src.ip));
+      if (config.headers.forwarded) setWasmFilterState(keys.HBONE_FORWARDED, buildForwarded(src, service !== null ? service.hostname : ""));
+      if (config.headers.xForwardedFor) setWasmFilterState(keys.HBONE_XFF, formatIp(src.ip));
     }
-    if (config.headers.traceparent) setPropertyString(keys.TRACEPARENT, root.traceparents.next(getCurrentTimeNanoseconds(), <u64>this.id));
-    if (config.headers.originalDstHost) setPropertyString(keys.ORIGINAL_DST_HOST, route.authority);
+    if (config.headers.traceparent) setWasmFilterState(keys.HBONE_TRACEPARENT, root.traceparents.next(getCurrentTimeNanoseconds(), <u64>this.id));
+    if (config.headers.originalDstHost) setWasmFilterState(keys.HBONE_ORIGINAL_DST, route.authority);
     return true;
   }
 
   /** What istio-stats reads about both ends (CONTRACTS.md; istio-stats README "Where peer information comes from"). */
   private publishPeer(route: Route): void {
-    setPropertyString(keys.ROUTE, routeKindName(route.kind));
+    setWasmFilterState(keys.HBONE_ROUTE, routeKindName(route.kind));
     const source = route.source;
-    if (source !== null) setPropertyString(keys.SOURCE, (route.tunnelled ? source.identity : "") + "\n" + source.baggage());
+    if (source !== null) setWasmFilterState(keys.HBONE_SOURCE, (route.tunnelled ? source.identity : "") + "\n" + source.baggage());
     const destination = route.destination;
-    if (destination !== null) setPropertyString(keys.UPSTREAM_PEER, destination.baggage());
-    if (route.tunnelled && route.peerIdentity.length > 0) setPropertyString(keys.UPSTREAM_PEER_PRINCIPAL, route.peerIdentity);
+    if (destination !== null) setWasmFilterState(keys.UPSTREAM_PEER, destination.baggage());
+    if (route.tunnelled && route.peerIdentity.length > 0) setWasmFilterState(keys.UPSTREAM_PEER_PRINCIPAL, route.peerIdentity);
     const service = route.service;
-    if (service !== null) setPropertyString(keys.UPSTREAM_SERVICE, service.hostname);
+    if (service !== null) setWasmFilterState(keys.UPSTREAM_SERVICE, service.hostname);
   }
 }
 

@@ -1,5 +1,7 @@
 // The plugin's root context: configuration, counters, and the per-request decision shared by all modes.
-import { HttpContext, LogLevel, RootContext, TcpContext, formatInt, log, setPropertyString } from "../../sdk";
+import { HttpContext, LogLevel, RootContext, TcpContext, formatInt, log } from "../../sdk";
+import { IDENTITY_RBAC_AUDIT_POLICY } from "../../lib/filter-state-keys";
+import { setWasmFilterState } from "../common/filter-state";
 import { Attributes } from "./attributes";
 import { PluginConfig, parseConfig } from "./config";
 import { Decision, NO_POLICY, auditMatch, decide, dryRunDenial } from "./engine";
@@ -8,9 +10,6 @@ import { Reporter } from "./report";
 import { Workload } from "./workload";
 import { RbacHttpContext } from "./http-filter";
 import { RbacTcpContext } from "./tcp-filter";
-
-/** Filter state (`wasm.identity_rbac.audit_policy`) naming the AUDIT rule that matched, for access logs. */
-const AUDIT_PROPERTY = "identity_rbac.audit_policy";
 
 /** What to do with a connection or request. */
 export class Verdict {
@@ -64,7 +63,7 @@ export class RbacRoot extends RootContext {
       const audited = auditMatch(set, attrs);
       if (audited !== null) {
         reporter.audit(audited, attrs, label);
-        setPropertyString(AUDIT_PROPERTY, audited);
+        setWasmFilterState(IDENTITY_RBAC_AUDIT_POLICY, audited); // names the AUDIT rule that matched, for access logs
       }
     }
     const d: Decision = decide(set, attrs);

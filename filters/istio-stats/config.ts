@@ -5,6 +5,7 @@ import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { parseSpiffeId } from "../../lib/spiffe";
 import { parseDecimal } from "../../lib/strings";
 import { peerPrincipalKeyProblem } from "../../lib/peer-principal";
+import * as keys from "../../lib/filter-state-keys";
 import { METRIC_NAMES } from "./series";
 import { Workload } from "./workload";
 
@@ -43,18 +44,18 @@ export class StatsConfig {
   tcpReportingMs: u32 = DEFAULT_TCP_REPORTING_MS;
   /** Indexed like series.ts METRIC_NAMES / M_*. */
   dropped: StaticArray<bool> = new StaticArray<bool>(METRIC_NAMES.length);
-  downstreamPeerKey: string = "wasm.downstream_peer";
-  upstreamPeerKey: string = "wasm.upstream_peer";
-  upstreamPeerPrincipalKey: string = "wasm.upstream_peer_principal";
+  downstreamPeerKey: string = keys.DOWNSTREAM_PEER;
+  upstreamPeerKey: string = keys.UPSTREAM_PEER;
+  upstreamPeerPrincipalKey: string = keys.UPSTREAM_PEER_PRINCIPAL;
   /** Destination service hostname published by hbone-outbound (source reporter). */
-  upstreamServiceKey: string = "wasm.upstream_service";
+  upstreamServiceKey: string = keys.UPSTREAM_SERVICE;
   /**
    * The source workload hbone-outbound matched (source reporter on a node-level proxy): `<principal>\n<baggage>`, the
    * principal only for tunnelled routes; a value without a line break is baggage alone.
    */
-  sourcePeerKey: string = "wasm.hbone_source";
+  sourcePeerKey: string = keys.HBONE_SOURCE;
   /** hbone-outbound's route (`hbone`, `waypoint`, `plain`, `passthrough`, `blackhole`), source reporter. */
-  routeKey: string = "wasm.hbone_route";
+  routeKey: string = keys.HBONE_ROUTE;
   /** Peer metadata used when the peer filter state is absent (never a principal). */
   peerFallback: Workload = new PeerMetadata();
   /**
@@ -117,15 +118,15 @@ export function parseStatsConfig(text: string): StatsConfig {
     if (name.length > 0) unchecked((c.dropped[METRIC_NAMES.indexOf(name)] = drop));
   }
 
-  const keys = r.optionalObject("peerFilterState");
-  if (keys !== null) {
-    c.downstreamPeerKey = keys.optionalString("downstream", c.downstreamPeerKey);
-    c.upstreamPeerKey = keys.optionalString("upstream", c.upstreamPeerKey);
-    c.upstreamPeerPrincipalKey = keys.optionalString("upstreamPrincipal", c.upstreamPeerPrincipalKey);
-    c.upstreamServiceKey = keys.optionalString("upstreamService", c.upstreamServiceKey);
-    c.sourcePeerKey = keys.optionalString("source", c.sourcePeerKey);
-    c.routeKey = keys.optionalString("route", c.routeKey);
-    keys.finish();
+  const peerKeys = r.optionalObject("peerFilterState");
+  if (peerKeys !== null) {
+    c.downstreamPeerKey = peerKeys.optionalString("downstream", c.downstreamPeerKey);
+    c.upstreamPeerKey = peerKeys.optionalString("upstream", c.upstreamPeerKey);
+    c.upstreamPeerPrincipalKey = peerKeys.optionalString("upstreamPrincipal", c.upstreamPeerPrincipalKey);
+    c.upstreamServiceKey = peerKeys.optionalString("upstreamService", c.upstreamServiceKey);
+    c.sourcePeerKey = peerKeys.optionalString("source", c.sourcePeerKey);
+    c.routeKey = peerKeys.optionalString("route", c.routeKey);
+    peerKeys.finish();
   }
 
   if (r.has("peerPrincipalFilterState")) {

@@ -10,6 +10,7 @@ import { parse } from "yaml";
 import { FilterState, Host, LifeSpan, PluginLoadError } from "../../emulator/index.ts";
 import type { HeaderList, Props, TagSpecifier } from "../../emulator/index.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
+import { DOWNSTREAM_BAGGAGE, ISTIO_PEER_PRINCIPAL } from "../../lib/filter-state-keys.ts";
 
 const MODULE = "build/istio-stats.wasm";
 const LOCAL_REPLY_MODULE = "build/test/istio-stats/local-reply.wasm";
@@ -780,12 +781,12 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
 describe("istio-stats peer principal from Envoy's set_filter_state (waypoint main_internal)", () => {
   // waypoint.yaml: connect_terminate copies %DOWNSTREAM_PEER_URI_SAN% into io.istio.peer_principal (envoy.string,
   // shared with the internal connection); main_internal sees no certificate itself.
-  const TRUSTED = "io.istio.peer_principal";
+  const TRUSTED = ISTIO_PEER_PRINCIPAL;
   const WAYPOINT_CONFIG = JSON.stringify({
     reporter: "waypoint", disableHostHeaderFallback: true,
     local: { workload: "waypoint", namespace: "default", cluster: "Kubernetes", principal: "spiffe://cluster.local/ns/default/sa/waypoint" },
     destinationService: { host: "httpbin.default.svc.cluster.local", name: "httpbin", namespace: "default" },
-    peerFilterState: { downstream: "ambient_wasm.downstream_baggage" },
+    peerFilterState: { downstream: DOWNSTREAM_BAGGAGE },
     peerPrincipalFilterState: TRUSTED,
   });
 
@@ -794,7 +795,7 @@ describe("istio-stats peer principal from Envoy's set_filter_state (waypoint mai
     const plugin = await host.loadPlugin({ module: MODULE, rootId: "http", configuration: WAYPOINT_CONFIG });
     const connectionFilterState = new FilterState(LifeSpan.Connection);
     if (value !== null) connectionFilterState.set(TRUSTED, value, LifeSpan.Connection);
-    connectionFilterState.set("ambient_wasm.downstream_baggage", SLEEP_BAGGAGE, LifeSpan.Connection);
+    connectionFilterState.set(DOWNSTREAM_BAGGAGE, SLEEP_BAGGAGE, LifeSpan.Connection);
     const s = host.httpStream({ filters: [plugin], connection: { "source.address": "10.0.0.10:51000", ...extra.props }, connectionFilterState, properties: {
       "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE, "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN,
     } });

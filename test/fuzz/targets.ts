@@ -9,6 +9,7 @@ import type { FilterState } from "../../emulator/filter-state.ts";
 import { HTTPBIN_NODE, istioStatsTags, modulePath, ROOT } from "../../bench/scenarios.ts";
 import * as A from "./arbitraries.ts";
 import { PropertyViolation, type Env, type Target } from "./session.ts";
+import { DOWNSTREAM_PEER, HBONE_SOURCE, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE } from "../../lib/filter-state-keys.ts";
 
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/;
 const readJson = (path: string): any => JSON.parse(readFileSync(`${ROOT}${path}`, "utf8"));
@@ -442,8 +443,8 @@ function istioStatsTraffic(): Target<StatsInput> & { arbitrary: fc.Arbitrary<Sta
       // local principal from the first connection that shows one).
       if (i.peer !== undefined) props["connection.uri_san_local_certificate"] = LOCAL_SAN;
       const fs: Array<[string, string | Uint8Array | undefined]> = [
-        ["wasm.downstream_peer", i.downstreamPeer], ["wasm.upstream_peer", i.upstreamPeer], ["wasm.upstream_peer_principal", i.upstreamPrincipal],
-        ["wasm.upstream_service", i.upstreamService], ["wasm.hbone_source", i.hboneSource],
+        [DOWNSTREAM_PEER, i.downstreamPeer], [UPSTREAM_PEER, i.upstreamPeer], [UPSTREAM_PEER_PRINCIPAL, i.upstreamPrincipal],
+        [UPSTREAM_SERVICE, i.upstreamService], [HBONE_SOURCE, i.hboneSource],
       ];
       for (const [k, v] of fs) if (v !== undefined) props[`filter_state.${k}`] = v;
       if (i.mode === "tcp") {
