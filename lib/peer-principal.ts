@@ -10,6 +10,8 @@
 // the name of a registered object factory (Envoy's are all `envoy.*`, e.g. `envoy.string`). Any other key can only
 // be written by Envoy configuration — set_filter_state — so no Wasm module and no request header can forge it.
 
+import { ISTIO_PEER_PRINCIPAL, WASM_PREFIX } from "./filter-state-keys";
+
 const MAX_KEY_LENGTH: i32 = 256;
 
 /** "" when `key` may name the trusted peer-principal object, else the reason it may not. */
@@ -19,11 +21,11 @@ export function peerPrincipalKeyProblem(key: string): string {
     const c = key.charCodeAt(i);
     if (c <= 0x20 || c >= 0x7f) return "must be printable ASCII without spaces";
   }
-  if (key.startsWith("wasm.")) {
-    return "wasm.* keys are written by Wasm filters (proxy_set_property) and cannot carry identity; use a key only Envoy's set_filter_state writes, e.g. io.istio.peer_principal";
+  if (key.startsWith(WASM_PREFIX)) {
+    return "wasm.* keys are written by Wasm filters (proxy_set_property) and cannot carry identity; use a key only Envoy's set_filter_state writes, e.g. " + ISTIO_PEER_PRINCIPAL;
   }
   if (key.startsWith("envoy.")) {
-    return "envoy.* keys name Envoy object factories, which Wasm filters can write (set_envoy_filter_state); use a key only Envoy's set_filter_state writes, e.g. io.istio.peer_principal";
+    return "envoy.* keys name Envoy object factories, which Wasm filters can write (set_envoy_filter_state); use a key only Envoy's set_filter_state writes, e.g. " + ISTIO_PEER_PRINCIPAL;
   }
   return "";
 }

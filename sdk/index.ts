@@ -16,7 +16,7 @@ export {
   getProperty, getPropertyString, getPropertyInt64, getPropertyBool, getPropertyDouble, getPropertyMap,
   setProperty, setPropertyString, decodeString, decodeInt64, decodeBool, decodeDouble, decodeMap, IpPort, parseIpPort,
 } from "./properties";
-export { setEnvoyFilterState, declareProperty, clearRouteCache } from "./filter_state";
+export { setEnvoyFilterState, declareProperty, clearRouteCache } from "./filter-state";
 export { Counter, Gauge, Histogram } from "./metrics";
 export { log } from "./log";
 export {
