@@ -6,7 +6,7 @@ import { ConfigReader } from "./config-reader";
 
 export class HboneHeaderOptions {
   constructor(
-    /** `baggage` of the source workload (istio-facts §1.4). */
+    /** `baggage` of the source workload (docs/envoy-facts.md: baggage-format). */
     public baggage: bool = true,
     /** `forwarded: for="ip:port"[;host=…]`, as ztunnel sends it. */
     public forwarded: bool = true,

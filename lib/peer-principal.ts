@@ -1,5 +1,5 @@
 // The downstream peer's identity on a listener that does not terminate the mTLS connection itself: an internal
-// listener behind an HBONE CONNECT terminate (istio-facts §1.7, §5). There the certificate is not visible
+// listener behind an HBONE CONNECT terminate (docs/envoy-facts.md: waypoint-config, peer-identity). There the certificate is not visible
 // (`connection.uri_san_peer_certificate` is empty), so Envoy's own `set_filter_state` filter on the terminating
 // listener copies `%DOWNSTREAM_PEER_URI_SAN%` into a string filter-state object shared with the internal
 // connection (Istio's waypoint uses `io.istio.peer_principal`). identity-rbac and istio-stats can be told to read

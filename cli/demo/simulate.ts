@@ -202,7 +202,7 @@ export class Demo {
     const inbound = await this.terminate(chain, `${NODE_A_ADDRESS}:${50000 + c.connectionId}`, dial, peer, connect);
     result.inbound = inbound.decision;
     if (!inbound.accepted) {
-      // Envoy's tcp_proxy accepts only 200 on an HTTP/2 CONNECT (I §1.1) and closes the app's connection.
+      // Envoy's tcp_proxy accepts only 200 on an HTTP/2 CONNECT (docs/envoy-facts.md: connect-200-only) and closes the app's connection.
       this.fail(c, props, UPSTREAM_CONNECTION_FAILURE);
       return { ...result, outcome: "denied", reason: `node-b answered the CONNECT with ${inbound.decision.status}; tcp_proxy closes the app's connection` };
     }

@@ -81,7 +81,7 @@ class ConnectHeadersStream extends HttpContext {
     }
     headers.commit(requestHeaders);
 
-    // For istio-stats: report the target service, not the forward proxy (seed 004's concern).
+    // For istio-stats: report the target service, not the forward proxy whose cluster the connection goes to.
     setWasmFilterState(CONNECT_AUTHORITY, authority);
     setWasmFilterState(UPSTREAM_SERVICE, target.host);
     if (target.ip !== null) {

@@ -83,7 +83,7 @@ class InboundStream extends HttpContext {
     return FilterHeadersStatus.StopIteration;
   }
 
-  /** Filter state for identity-rbac / istio-stats on this stream (CONTRACTS.md). Labels only, never identity. */
+  /** Filter state for identity-rbac / istio-stats on this stream (lib/filter-state-keys.ts). Labels only, never identity. */
   private publish(config: InboundConfig, d: Destination, headers: HeaderSnapshot): void {
     const local = d.workload!;
     setWasmFilterState(UPSTREAM_PEER, local.baggage());

@@ -120,7 +120,7 @@ describe("hbone-inbound: accepted CONNECTs", () => {
   });
 });
 
-describe("hbone-inbound: refused CONNECTs (ztunnel's status codes, istio-facts §1.5)", () => {
+describe("hbone-inbound: refused CONNECTs (ztunnel's status codes, docs/envoy-facts.md: hbone-inbound)", () => {
   const refused = async (authority: string | null, status: number, details: string, o: Options = {}) => {
     const { s, get, host } = await connect(authority, [["x-envoy-original-dst-host", "10.0.0.1:22"]], o);
     expect(s.localResponse?.status, String(authority)).toBe(status);

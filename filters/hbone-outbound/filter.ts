@@ -87,7 +87,7 @@ class OutboundConnection extends TcpContext {
     return true;
   }
 
-  /** What istio-stats reads about both ends (CONTRACTS.md; istio-stats README "Where peer information comes from"). */
+  /** What istio-stats reads about both ends (lib/filter-state-keys.ts; istio-stats README "Where peer information comes from"). */
   private publishPeer(route: Route): void {
     setWasmFilterState(keys.HBONE_ROUTE, routeKindName(route.kind));
     const source = route.source;

@@ -33,7 +33,7 @@ async function connect(source: string | null, destination: string | null, config
   return { host, c, get, calls, breakdown: counter.snapshot() };
 }
 
-describe("hbone-outbound: hop rules (istio-facts §1.3)", () => {
+describe("hbone-outbound: hop rules (docs/envoy-facts.md: hbone-outbound-hops)", () => {
   it("tunnels directly to an HBONE pod: pod:15008, :authority pod:port, identity of the pod", async () => {
     const { get, c, host } = await connect(SLEEP, "10.0.1.20:80");
     expect(get(TCP_PROXY_CLUSTER)).toBe("hbone_originate");

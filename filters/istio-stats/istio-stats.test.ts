@@ -1,6 +1,6 @@
 // istio-stats through the emulator: the Prometheus lines Envoy would print for representative traffic.
 //
-// Expected lines are written from Istio's conventions (istio-facts §3; istio/proxy istio_stats.cc and the
+// Expected lines are written from Istio's conventions (docs/envoy-facts.md: istio-labels; istio/proxy istio_stats.cc and the
 // Wasm-era extensions/stats plugin) and Envoy's /stats/prometheus format, with labels in the order of the
 // stats_tags in envoy.yaml (Envoy applies tag extractors in configuration order).
 import { readFileSync } from "node:fs";
@@ -38,7 +38,7 @@ const HTTPBIN_NODE = {
 };
 const SLEEP_SAN = "spiffe://cluster.local/ns/sleep-ns/sa/sleep";
 const HTTPBIN_SAN = "spiffe://cluster.local/ns/default/sa/httpbin";
-/** What hbone-inbound publishes for a ztunnel-sent baggage (istio-facts §1.4 key order). */
+/** What hbone-inbound publishes for a ztunnel-sent baggage (docs/envoy-facts.md: baggage-format key order). */
 const SLEEP_BAGGAGE = "k8s.cluster.name=Kubernetes,k8s.namespace.name=sleep-ns,k8s.deployment.name=sleep,service.name=sleep,service.version=v2";
 const HTTPBIN_BAGGAGE = "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=httpbin,service.name=httpbin,service.version=v1";
 const INBOUND_CONFIG = JSON.stringify({
