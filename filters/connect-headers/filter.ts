@@ -7,15 +7,15 @@ import {
   FilterHeadersStatus, HttpContext, LogLevel, RootContext, getCurrentTimeNanoseconds, getPropertyString, log,
   registerRootContext, requestHeaders,
 } from "../../sdk";
-import { HostPort, SocketAddress, formatIp, isDnsName, parseHostPort, parseSocketAddress } from "../../lib/address";
+import { HostPort, formatIp, isDnsName, parseHostPort } from "../../lib/address";
 import { buildForwarded } from "../../lib/forwarded";
 import { CONNECT_AUTHORITY, UPSTREAM_PEER, UPSTREAM_SERVICE } from "../../lib/filter-state-keys";
 import { asciiLower } from "../../lib/strings";
 import { TraceparentSource } from "../../lib/traceparent";
 import { setWasmFilterState } from "../common/filter-state";
+import { SOURCE_ADDRESS, readAddress } from "../common/properties";
 import { ConnectHeadersConfig, TargetSource, parseConnectHeadersConfig } from "./config";
 
-const SOURCE_ADDRESS: string[] = ["source", "address"];
 const REQUESTED_SERVER_NAME: string[] = ["connection", "requested_server_name"];
 
 class ConnectHeadersRoot extends RootContext {
@@ -67,8 +67,7 @@ class ConnectHeadersStream extends HttpContext {
     const authority = target.toString();
     headers.replace(":authority", authority);
 
-    const srcText = getPropertyString(SOURCE_ADDRESS);
-    const src: SocketAddress | null = srcText !== null ? parseSocketAddress(srcText) : null;
+    const src = readAddress(SOURCE_ADDRESS);
     const source = src !== null ? c.table.workloadAt(src.ip) : null;
     if (c.headers.baggage && source !== null) headers.replace("baggage", source.baggage());
     if (c.headers.forwarded && src !== null) headers.replace("forwarded", buildForwarded(src, target.host));

@@ -3,20 +3,18 @@
 // could forge, and turns `baggage` / `forwarded` into filter state for the metrics filter (README "Wiring").
 export * from "../../sdk/exports";
 import {
-  FilterHeadersStatus, HeaderSnapshot, HttpContext, LogLevel, RootContext, WasmResult, getPropertyString, log,
+  FilterHeadersStatus, HeaderSnapshot, HttpContext, LogLevel, RootContext, WasmResult, log,
   registerRootContext, requestHeaders, setEnvoyFilterState,
 } from "../../sdk";
-import { SocketAddress, parseSocketAddress } from "../../lib/address";
 import { encodePeerMetadata, parsePeerMetadata } from "../../lib/baggage";
 import { forwardedHost } from "../../lib/forwarded";
 import { DOWNSTREAM_PEER, ORIGINAL_DST_ADDRESS, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE } from "../../lib/filter-state-keys";
 import { asciiLower } from "../../lib/strings";
 import { setWasmFilterState } from "../common/filter-state";
+import { DESTINATION_ADDRESS, SOURCE_ADDRESS, readAddress } from "../common/properties";
 import { InboundConfig, SourceMetadata, TargetMode, parseInboundConfig } from "./config";
 import { Destination, resolveDestination } from "./destination";
 
-const SOURCE_ADDRESS: string[] = ["source", "address"];
-const DESTINATION_ADDRESS: string[] = ["destination", "address"];
 const ORIGINAL_DST_HEADER = "x-envoy-original-dst-host";
 /** Longest `forwarded` header value we look at; longer ones are ignored (lib/forwarded has its own limits too). */
 const MAX_FORWARDED = 4096;
@@ -37,11 +35,6 @@ class InboundRoot extends RootContext {
   newHttpContext(contextId: u32): HttpContext | null {
     return new InboundStream(contextId, this);
   }
-}
-
-function readAddress(path: string[]): SocketAddress | null {
-  const text = getPropertyString(path);
-  return text === null ? null : parseSocketAddress(text);
 }
 
 /**

@@ -3,19 +3,18 @@
 // before tcp_proxy's own onNewConnection reads it (README "Wiring").
 export * from "../../sdk/exports";
 import {
-  FilterStatus, LogLevel, RootContext, TcpContext, WasmResult, formatInt, getCurrentTimeNanoseconds, getPropertyString, log,
+  FilterStatus, LogLevel, RootContext, TcpContext, WasmResult, formatInt, getCurrentTimeNanoseconds, log,
   registerRootContext, setEnvoyFilterState,
 } from "../../sdk";
-import { SocketAddress, formatIp, parseSocketAddress } from "../../lib/address";
+import { SocketAddress, formatIp } from "../../lib/address";
 import { buildForwarded } from "../../lib/forwarded";
 import { TraceparentSource } from "../../lib/traceparent";
 import { OutboundConfig, parseOutboundConfig } from "./config";
 import { Route, RouteKind, decideRoute, routeKindName } from "./route";
 import * as keys from "../../lib/filter-state-keys";
 import { setWasmFilterState } from "../common/filter-state";
+import { DESTINATION_ADDRESS, SOURCE_ADDRESS, readAddress } from "../common/properties";
 
-const SOURCE_ADDRESS: string[] = ["source", "address"];
-const DESTINATION_ADDRESS: string[] = ["destination", "address"];
 
 class OutboundRoot extends RootContext {
   config: OutboundConfig = new OutboundConfig();
@@ -36,11 +35,6 @@ class OutboundRoot extends RootContext {
   newTcpContext(contextId: u32): TcpContext | null {
     return new OutboundConnection(contextId, this);
   }
-}
-
-function readAddress(path: string[]): SocketAddress | null {
-  const text = getPropertyString(path);
-  return text === null ? null : parseSocketAddress(text);
 }
 
 class OutboundConnection extends TcpContext {
