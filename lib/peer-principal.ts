@@ -10,6 +10,7 @@
 // the name of a registered object factory (Envoy's are all `envoy.*`, e.g. `envoy.string`). Any other key can only
 // be written by Envoy configuration — set_filter_state — so no Wasm module and no request header can forge it.
 
+import { ConfigReader } from "./config-reader";
 import { ISTIO_PEER_PRINCIPAL, WASM_PREFIX } from "./filter-state-keys";
 
 const MAX_KEY_LENGTH: i32 = 256;
@@ -27,6 +28,22 @@ export function peerPrincipalKeyProblem(key: string): string {
   if (key.startsWith("envoy.")) {
     return "envoy.* keys name Envoy object factories, which Wasm filters can write (set_envoy_filter_state); use a key only Envoy's set_filter_state writes, e.g. " + ISTIO_PEER_PRINCIPAL;
   }
+  return "";
+}
+
+/** Name of the plugin-configuration field that names the trusted key, the same in every filter that reads it. */
+export const PEER_PRINCIPAL_FILTER_STATE_FIELD = "peerPrincipalFilterState";
+
+/**
+ * Reads the optional `peerPrincipalFilterState` field of `r`: the trusted key, or "" (the peer certificate) when
+ * absent. A key that may not be trusted is a configuration error at the field's JSON path.
+ */
+export function readPeerPrincipalKey(r: ConfigReader): string {
+  if (!r.has(PEER_PRINCIPAL_FILTER_STATE_FIELD)) return "";
+  const key = r.optionalString(PEER_PRINCIPAL_FILTER_STATE_FIELD, "", true);
+  const problem = peerPrincipalKeyProblem(key);
+  if (problem.length == 0) return key;
+  r.fail(PEER_PRINCIPAL_FILTER_STATE_FIELD, problem);
   return "";
 }
 

@@ -12,7 +12,7 @@
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { IpAddress, parseIp } from "../../lib/address";
 import { JsonValue } from "../../lib/json";
-import { peerPrincipalKeyProblem } from "../../lib/peer-principal";
+import { readPeerPrincipalKey } from "../../lib/peer-principal";
 import { Mode, modeName, usesZtunnelSemantics } from "./mode";
 import { Policy } from "./policy";
 import { parsePolicy } from "./policy-parser";
@@ -101,12 +101,7 @@ export function parseConfig(text: string, mode: Mode): PluginConfig {
   config.statPrefix = r.optionalString("statPrefix", "identity_rbac." + modeName(mode), false);
   if (r.has("statPrefix") && !isStatName(config.statPrefix)) r.fail("statPrefix", "use lower-case letters, digits, '_' and '.'");
 
-  if (r.has("peerPrincipalFilterState")) {
-    const key = r.optionalString("peerPrincipalFilterState", "", true);
-    const problem = peerPrincipalKeyProblem(key);
-    if (problem.length > 0) r.fail("peerPrincipalFilterState", problem);
-    else config.peerPrincipalFilterState = key;
-  }
+  config.peerPrincipalFilterState = readPeerPrincipalKey(r);
 
   const deny = r.optionalObject("denyResponse");
   if (mode == Mode.Connect) {

@@ -4,7 +4,7 @@ import { PeerMetadata } from "../../lib/baggage";
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { parseSpiffeId } from "../../lib/spiffe";
 import { parseDecimal } from "../../lib/strings";
-import { peerPrincipalKeyProblem } from "../../lib/peer-principal";
+import { readPeerPrincipalKey } from "../../lib/peer-principal";
 import * as keys from "../../lib/filter-state-keys";
 import { METRIC_NAMES } from "./series";
 import { Workload } from "./workload";
@@ -129,12 +129,7 @@ export function parseStatsConfig(text: string): StatsConfig {
     peerKeys.finish();
   }
 
-  if (r.has("peerPrincipalFilterState")) {
-    const key = r.optionalString("peerPrincipalFilterState", "", true);
-    const problem = peerPrincipalKeyProblem(key);
-    if (problem.length > 0) r.fail("peerPrincipalFilterState", problem);
-    else c.peerPrincipalFilterState = key;
-  }
+  c.peerPrincipalFilterState = readPeerPrincipalKey(r);
 
   const fallback = r.optionalObject("peerFallback");
   if (fallback !== null) {
