@@ -7,8 +7,10 @@ import {
   FilterHeadersStatus, HttpContext, LogLevel, RootContext, getCurrentTimeNanoseconds, getPropertyString, log,
   registerRootContext, requestHeaders,
 } from "../../sdk";
-import { HostPort, formatIp, isDnsName, parseHostPort } from "../../lib/address";
-import { buildForwarded } from "../../lib/forwarded";
+import { HostPort, isDnsName, parseHostPort } from "../../lib/address";
+import {
+  BAGGAGE_HEADER, FORWARDED_HEADER, ORIGINAL_DST_HOST_HEADER, TRACEPARENT_HEADER, X_FORWARDED_FOR_HEADER, hboneHeaderValues,
+} from "../../lib/hbone-headers";
 import { CONNECT_AUTHORITY, UPSTREAM_PEER, UPSTREAM_SERVICE } from "../../lib/filter-state-keys";
 import { asciiLower } from "../../lib/strings";
 import { TraceparentSource } from "../../lib/traceparent";
@@ -69,11 +71,13 @@ class ConnectHeadersStream extends HttpContext {
 
     const src = readAddress(SOURCE_ADDRESS);
     const source = src !== null ? c.table.workloadAt(src.ip) : null;
-    if (c.headers.baggage && source !== null) headers.replace("baggage", source.baggage());
-    if (c.headers.forwarded && src !== null) headers.replace("forwarded", buildForwarded(src, target.host));
-    if (c.headers.xForwardedFor && src !== null) headers.replace("x-forwarded-for", formatIp(src.ip));
-    if (c.headers.traceparent) headers.replace("traceparent", root.traceparents.next(getCurrentTimeNanoseconds(), <u64>this.id));
-    if (c.headers.originalDstHost && target.ip !== null) headers.replace("x-envoy-original-dst-host", authority);
+    const now = c.headers.traceparent ? getCurrentTimeNanoseconds() : 0;
+    const v = hboneHeaderValues(c.headers, source, src, target.host, target.ip !== null ? authority : "", root.traceparents, now, <u64>this.id);
+    if (v.baggage.length > 0) headers.replace(BAGGAGE_HEADER, v.baggage);
+    if (v.forwarded.length > 0) headers.replace(FORWARDED_HEADER, v.forwarded);
+    if (v.xForwardedFor.length > 0) headers.replace(X_FORWARDED_FOR_HEADER, v.xForwardedFor);
+    if (v.traceparent.length > 0) headers.replace(TRACEPARENT_HEADER, v.traceparent);
+    if (v.originalDstHost.length > 0) headers.replace(ORIGINAL_DST_HOST_HEADER, v.originalDstHost);
     for (let i = 0; i < c.added.length; i++) {
       const h = unchecked(c.added[i]);
       headers.replace(h.name, h.value);

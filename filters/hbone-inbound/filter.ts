@@ -8,6 +8,7 @@ import {
 } from "../../sdk";
 import { encodePeerMetadata, parsePeerMetadata } from "../../lib/baggage";
 import { forwardedHost } from "../../lib/forwarded";
+import { BAGGAGE_HEADER, FORWARDED_HEADER, ORIGINAL_DST_HOST_HEADER } from "../../lib/hbone-headers";
 import { DOWNSTREAM_PEER, ORIGINAL_DST_ADDRESS, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE } from "../../lib/filter-state-keys";
 import { asciiLower } from "../../lib/strings";
 import { setWasmFilterState } from "../common/filter-state";
@@ -15,7 +16,6 @@ import { DESTINATION_ADDRESS, SOURCE_ADDRESS, readAddress } from "../common/prop
 import { InboundConfig, SourceMetadata, TargetMode, parseInboundConfig } from "./config";
 import { Destination, resolveDestination } from "./destination";
 
-const ORIGINAL_DST_HEADER = "x-envoy-original-dst-host";
 /** Longest `forwarded` header value we look at; longer ones are ignored (lib/forwarded has its own limits too). */
 const MAX_FORWARDED = 4096;
 
@@ -42,7 +42,7 @@ class InboundRoot extends RootContext {
  * use_http_header trusts it blindly) and the configured `stripHeaders`. A host call only for those present.
  */
 function stripForgeable(headers: HeaderSnapshot, config: InboundConfig): void {
-  if (headers.drop(ORIGINAL_DST_HEADER)) requestHeaders.remove(ORIGINAL_DST_HEADER);
+  if (headers.drop(ORIGINAL_DST_HOST_HEADER)) requestHeaders.remove(ORIGINAL_DST_HOST_HEADER);
   for (let i = 0; i < config.stripHeaders.length; i++) {
     const name = unchecked(config.stripHeaders[i]);
     if (headers.drop(name)) requestHeaders.remove(name);
@@ -64,7 +64,7 @@ class InboundStream extends HttpContext {
     if (config.target != TargetMode.Header && setEnvoyFilterState(ORIGINAL_DST_ADDRESS, d.target) != WasmResult.Ok) {
       if (config.target == TargetMode.FilterState) return this.refuse(503, "hbone_filter_state_refused");
     }
-    if (config.target != TargetMode.FilterState) requestHeaders.replace(ORIGINAL_DST_HEADER, d.target);
+    if (config.target != TargetMode.FilterState) requestHeaders.replace(ORIGINAL_DST_HOST_HEADER, d.target);
     this.publish(config, d, headers);
     if (log.enabled(LogLevel.Debug)) log.debug("hbone-inbound: CONNECT " + (authority !== null ? authority : "") + " -> " + d.target);
     return FilterHeadersStatus.Continue;
@@ -83,7 +83,7 @@ class InboundStream extends HttpContext {
     setWasmFilterState(UPSTREAM_PEER_PRINCIPAL, local.identity);
 
     let service = d.service;
-    const forwarded = headers.get("forwarded");
+    const forwarded = headers.get(FORWARDED_HEADER);
     if (service === null && forwarded !== null && forwarded.length <= MAX_FORWARDED) {
       // ztunnel reads only host= of `forwarded`, to pick among the destination's services; for= is ignored.
       const host = forwardedHost(forwarded);
@@ -103,7 +103,7 @@ class InboundStream extends HttpContext {
       if (w !== null) return w.baggage();
       if (config.sourceMetadata == SourceMetadata.Table) return "";
     }
-    const header = headers.get("baggage");
+    const header = headers.get(BAGGAGE_HEADER);
     if (header === null) return "";
     const m = parsePeerMetadata(header); // null when over W3C limits (8192 bytes / 64 members)
     if (m === null || m.isEmpty()) return "";

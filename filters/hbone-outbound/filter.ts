@@ -6,8 +6,8 @@ import {
   FilterStatus, LogLevel, RootContext, TcpContext, WasmResult, formatInt, getCurrentTimeNanoseconds, log,
   registerRootContext, setEnvoyFilterState,
 } from "../../sdk";
-import { SocketAddress, formatIp } from "../../lib/address";
-import { buildForwarded } from "../../lib/forwarded";
+import { SocketAddress } from "../../lib/address";
+import { hboneHeaderValues } from "../../lib/hbone-headers";
 import { TraceparentSource } from "../../lib/traceparent";
 import { OutboundConfig, parseOutboundConfig } from "./config";
 import { Route, RouteKind, decideRoute, routeKindName } from "./route";
@@ -69,15 +69,16 @@ class OutboundConnection extends TcpContext {
       if (setEnvoyFilterState(keys.UPSTREAM_SUBJECT_ALT_NAMES, route.peerIdentity) != WasmResult.Ok) return false;
     }
     setWasmFilterState(keys.HBONE_AUTHORITY, route.authority);
-    const source = route.source;
-    if (config.headers.baggage && source !== null) setWasmFilterState(keys.HBONE_BAGGAGE, source.baggage());
-    if (src !== null) {
-      const service = route.service;
-      if (config.headers.forwarded) setWasmFilterState(keys.HBONE_FORWARDED, buildForwarded(src, service !== null ? service.hostname : ""));
-      if (config.headers.xForwardedFor) setWasmFilterState(keys.HBONE_XFF, formatIp(src.ip));
-    }
-    if (config.headers.traceparent) setWasmFilterState(keys.HBONE_TRACEPARENT, root.traceparents.next(getCurrentTimeNanoseconds(), <u64>this.id));
-    if (config.headers.originalDstHost) setWasmFilterState(keys.HBONE_ORIGINAL_DST, route.authority);
+    const service = route.service;
+    const now = config.headers.traceparent ? getCurrentTimeNanoseconds() : 0;
+    const v = hboneHeaderValues(config.headers, route.source, src, service !== null ? service.hostname : "", route.authority,
+      root.traceparents, now, <u64>this.id);
+    // tcp_proxy leaves out a header whose value formats to "" (docs/envoy-facts.md: empty-header-skipped).
+    if (v.baggage.length > 0) setWasmFilterState(keys.HBONE_BAGGAGE, v.baggage);
+    if (v.forwarded.length > 0) setWasmFilterState(keys.HBONE_FORWARDED, v.forwarded);
+    if (v.xForwardedFor.length > 0) setWasmFilterState(keys.HBONE_XFF, v.xForwardedFor);
+    if (v.traceparent.length > 0) setWasmFilterState(keys.HBONE_TRACEPARENT, v.traceparent);
+    if (v.originalDstHost.length > 0) setWasmFilterState(keys.HBONE_ORIGINAL_DST, v.originalDstHost);
     return true;
   }
 
