@@ -78,9 +78,10 @@ export function parseStatsConfig(text: string): StatsConfig {
   const local = r.optionalObject("local");
   if (local !== null) {
     readWorkload(local, c.local);
-    const principal = local.optionalString("principal", "", false);
+    const identityKey = local.renamed("principal", "identity");
+    const principal = local.optionalString(identityKey, "", false);
     if (principal.length > 0 && parseSpiffeId(principal) === null) {
-      local.fail("principal", "must be a SPIFFE id spiffe://<trust-domain>/ns/<ns>/sa/<service-account>");
+      local.fail(identityKey, "must be a SPIFFE id spiffe://<trust-domain>/ns/<ns>/sa/<service-account>");
     } else {
       c.localPrincipal = principal;
     }
@@ -141,8 +142,9 @@ export function parseStatsConfig(text: string): StatsConfig {
   return c;
 }
 
+/** The workload fields, named as in lib/workloads.ts (`name` was `workload` before). */
 function readWorkload(r: ConfigReader, w: Workload): void {
-  w.workloadName = r.optionalString("workload", "", false);
+  w.workloadName = r.optionalString(r.renamed("workload", "name"), "", false);
   w.namespace = r.optionalString("namespace", "", false);
   w.appName = r.optionalString("app", "", false);
   w.appVersion = r.optionalString("version", "", false);

@@ -395,8 +395,8 @@ describe("istio-stats HTTP (reporter=source)", () => {
     const plugin = await host.loadPlugin({
       module: MODULE, rootId: "http", configuration: JSON.stringify({
         reporter: "source",
-        local: { workload: "sleep", namespace: "sleep-ns", app: "sleep", version: "v2", canonicalService: "sleep",
-          canonicalRevision: "v2", cluster: "Kubernetes", principal: SLEEP_SAN },
+        local: { name: "sleep", namespace: "sleep-ns", app: "sleep", version: "v2", canonicalService: "sleep",
+          canonicalRevision: "v2", cluster: "Kubernetes", identity: SLEEP_SAN },
       }),
     });
     const s = host.httpStream({ filters: [plugin], connection: {
@@ -576,7 +576,7 @@ describe("istio-stats TCP", () => {
 
   it("reports as the source from hbone-outbound's filter state, closed with Envoy's final response flags", async () => {
     const host = new Host({ statsTags: STATS_TAGS });
-    const plugin = await tcpPlugin(host, JSON.stringify({ local: { principal: SLEEP_SAN, cluster: "Kubernetes" } }), "OUTBOUND");
+    const plugin = await tcpPlugin(host, JSON.stringify({ local: { identity: SLEEP_SAN, cluster: "Kubernetes" } }), "OUTBOUND");
     const properties: Props = {
       "source.address": "10.0.0.10:51000", "destination.address": "10.96.0.20:8000",
       "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE, "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN,
@@ -708,8 +708,8 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
   it("names the cluster for passthrough without hbone-outbound's source too (source from the configuration, principal unknown)", async () => {
     const { host } = await open(JSON.stringify({
       reporter: "source",
-      local: { workload: "sleep", namespace: "sleep-ns", app: "sleep", version: "v2", canonicalService: "sleep",
-        canonicalRevision: "v2", cluster: "Kubernetes", principal: SLEEP_SAN },
+      local: { name: "sleep", namespace: "sleep-ns", app: "sleep", version: "v2", canonicalService: "sleep",
+        canonicalRevision: "v2", cluster: "Kubernetes", identity: SLEEP_SAN },
     }), { "source.address": "10.0.0.10:51000", "destination.address": "93.184.216.34:443", "filter_state.wasm.hbone_route": "passthrough" });
     expect(promLines(host)).toContain(line("istio_tcp_connections_opened_total", SLEEP_TO_CLUSTER("PassthroughCluster"), 2));
   });
@@ -784,7 +784,7 @@ describe("istio-stats peer principal from Envoy's set_filter_state (waypoint mai
   const TRUSTED = ISTIO_PEER_PRINCIPAL;
   const WAYPOINT_CONFIG = JSON.stringify({
     reporter: "waypoint", disableHostHeaderFallback: true,
-    local: { workload: "waypoint", namespace: "default", cluster: "Kubernetes", principal: "spiffe://cluster.local/ns/default/sa/waypoint" },
+    local: { name: "waypoint", namespace: "default", cluster: "Kubernetes", identity: "spiffe://cluster.local/ns/default/sa/waypoint" },
     destinationService: { host: "httpbin.default.svc.cluster.local", name: "httpbin", namespace: "default" },
     peerFilterState: { downstream: DOWNSTREAM_BAGGAGE },
     peerPrincipalFilterState: TRUSTED,
@@ -920,7 +920,9 @@ describe("istio-stats configuration", () => {
     ["unknown reporter", '{"reporter":"sideways"}', "$.reporter: must be one of source, destination, waypoint"],
     ["unknown metric", '{"reporter":"source","metrics":[{"name":"istio_requests_total","drop":true}]}', "$.metrics[0].name: must be one of"],
     ["bad duration", '{"reporter":"source","tcpReportingDuration":"5 seconds"}', "$.tcpReportingDuration: must be a duration"],
-    ["principal without spiffe://", '{"reporter":"source","local":{"principal":"cluster.local/ns/a/sa/b"}}', "$.local.principal: must be a SPIFFE id"],
+    ["identity without spiffe://", '{"reporter":"source","local":{"identity":"cluster.local/ns/a/sa/b"}}', "$.local.identity: must be a SPIFFE id"],
+    ["the old name principal without spiffe://", '{"reporter":"source","local":{"principal":"cluster.local/ns/a/sa/b"}}', "$.local.principal: must be a SPIFFE id"],
+    ["a field under its old and its new name", '{"reporter":"source","local":{"workload":"a","name":"b"}}', "$.local.workload: old name of \"name\""],
     ["misspelt field", '{"reporter":"source","destinationservice":{}}', "$.destinationservice: unknown field"],
     ["wrong type", '{"reporter":"source","disableHostHeaderFallback":"yes"}', "$.disableHostHeaderFallback: expected boolean, got string"],
     ["not JSON", "{reporter: source}", "$"],
@@ -938,6 +940,27 @@ describe("istio-stats configuration", () => {
       expect(host.logs.some((l) => l.message.includes("istio-stats: invalid configuration: " + message))).toBe(true);
     });
   }
+
+  it("accepts the old workload field names (workload, principal) with a deprecation warning naming the JSON path", async () => {
+    const labelsWith = async (local: object) => {
+      const host = new Host({ statsTags: STATS_TAGS });
+      const plugin = await host.loadPlugin({ module: MODULE, rootId: "http", configuration: JSON.stringify({ reporter: "source", local }) });
+      const s = host.httpStream({ filters: [plugin], connection: { "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE } });
+      s.sendRequestHeaders(GET, true);
+      s.sendResponseHeaders([[":status", "200"]], true);
+      s.complete();
+      const warnings = host.logs.filter((l) => l.message.includes("deprecated field name")).map((l) => l.message);
+      return { lines: promLines(host), warnings };
+    };
+    const current = await labelsWith({ name: "sleep", namespace: "sleep-ns", identity: SLEEP_SAN });
+    const old = await labelsWith({ workload: "sleep", namespace: "sleep-ns", principal: SLEEP_SAN });
+    expect(current.lines.join("\n")).toContain('source_workload="sleep"');
+    expect(current.lines.join("\n")).toContain(`source_principal="${SLEEP_SAN}"`);
+    expect(old.lines).toEqual(current.lines);
+    expect(current.warnings).toEqual([]);
+    expect(old.warnings.some((m) => m.includes('istio-stats: plugin configuration: $.local.workload: deprecated field name, use "name"'))).toBe(true);
+    expect(old.warnings.some((m) => m.includes('$.local.principal: deprecated field name, use "identity"'))).toBe(true);
+  });
 
   it("rejects an unknown root_id", async () => {
     const host = new Host({ statsTags: STATS_TAGS });
@@ -1060,7 +1083,7 @@ describe("istio-stats host calls", () => {
 
   it("does not read a peer filter-state key the configuration turns off (11 calls)", async () => {
     // A sidecar without HBONE has no wasm.downstream_peer to read: "" saves that read on every request.
-    const config = { ...JSON.parse(INBOUND_CONFIG), peerFilterState: { downstream: "" }, peerFallback: { workload: "legacy" } };
+    const config = { ...JSON.parse(INBOUND_CONFIG), peerFilterState: { downstream: "" }, peerFallback: { name: "legacy" } };
     const runs = await measure(JSON.stringify(config), 3);
     expect(total(runs[2])).toBe(11);
     expect(runs[2]["env.proxy_get_property"]).toBe(6);

@@ -10,6 +10,7 @@ import { MetricSelection, TcpFlusher } from "./series";
 import { TcpStatsContext } from "./tcp-stream";
 import { TunnelStatsContext } from "./tunnel-stream";
 import { Workload, fillWorkload, workloadFromNodeMetadata } from "./workload";
+import { logConfigNotices } from "../common/config-log";
 
 export enum Mode {
   /** HTTP filter: istio_requests_total & co. */
@@ -44,6 +45,7 @@ export class StatsRoot extends RootContext {
       log.error(CONFIG_ERROR + config.errors.summary());
       return false;
     }
+    logConfigNotices("istio-stats", config.errors);
     let reporter = config.reporter;
     if (!config.reporterGiven) {
       const direction = getPropertyInt64(LISTENER_DIRECTION, 0);

@@ -361,7 +361,7 @@ const STATS_VARIANTS: unknown[] = [
   { reporter: "source", tcpReportingDuration: "0s" },
   { reporter: "waypoint", disableHostHeaderFallback: true },
   { reporter: "destination", metrics: [{ name: "request_bytes", drop: true }, { name: "response_bytes", drop: true }],
-    peerFallback: { workload: "legacy", namespace: "old" } },
+    peerFallback: { name: "legacy", namespace: "old" } },
 ];
 
 /** Number of `;.;`-separated labels each Istio metric carries (README "Label subsets"). */
@@ -565,7 +565,7 @@ function configSpecs(): ConfigSpec[] {
     },
     {
       filter: "istio-stats", rootIds: ["http", "tcp", "tunnel"],
-      base: () => ({ ...(STATS_VARIANTS[0] as object), local: { workload: "httpbin", namespace: "default", principal: "spiffe://cluster.local/ns/default/sa/httpbin" }, tcpReportingDuration: "5s", peerFallback: { workload: "w", namespace: "n" } }),
+      base: () => ({ ...(STATS_VARIANTS[0] as object), local: { name: "httpbin", namespace: "default", identity: "spiffe://cluster.local/ns/default/sa/httpbin" }, tcpReportingDuration: "5s", peerFallback: { workload: "w", namespace: "n" } }),
       keeper: { rootId: "http", config: JSON.stringify(STATS_VARIANTS[0]) },
       probe: (h, p, rootId) => rootId === "tcp" ? probeTcp(h, p, MESH_CONNECTION)
         : probeHttp(h, p, rootId === "tunnel" ? HBONE_CONNECT : [[":method", "GET"], [":path", "/"], [":authority", "h"]], MESH_CONNECTION),
