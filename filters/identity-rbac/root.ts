@@ -6,10 +6,10 @@ import { Attributes } from "./attributes";
 import { PluginConfig, parseConfig } from "./config";
 import { Decision, NO_POLICY, auditMatch, decide, dryRunDenial } from "./engine";
 import { Mode, modeName } from "./mode";
-import { Reporter } from "./report";
-import { Workload } from "./workload";
-import { RbacHttpContext } from "./http-filter";
-import { RbacTcpContext } from "./tcp-filter";
+import { DecisionLog } from "./decision-log";
+import { ProtectedWorkload } from "./protected-workload";
+import { RbacHttpContext } from "./http-stream";
+import { RbacTcpContext } from "./tcp-stream";
 
 /** What to do with a connection or request. */
 export class Verdict {
@@ -18,7 +18,7 @@ export class Verdict {
 
 export class RbacRoot extends RootContext {
   config: PluginConfig | null = null;
-  reporter: Reporter | null = null;
+  decisionLog: DecisionLog | null = null;
 
   constructor(id: u32, public mode: Mode) {
     super(id);
@@ -31,7 +31,7 @@ export class RbacRoot extends RootContext {
       return false;
     }
     this.config = config;
-    this.reporter = new Reporter(config.statPrefix, modeName(this.mode));
+    this.decisionLog = new DecisionLog(config.statPrefix, modeName(this.mode));
     if (log.enabled(LogLevel.Info)) {
       log.info("identity-rbac: " + modeName(this.mode) + " mode, " + formatInt(config.policyCount) + " policies, " +
         formatInt(config.workloads.length) + " workload(s)" + (config.dryRun ? ", dry-run" : ""));
@@ -50,11 +50,11 @@ export class RbacRoot extends RootContext {
   /** Decides, counts and logs. `malformed` is a reason to fail closed before looking at policies. */
   evaluate(attrs: Attributes, malformed: string = ""): Verdict {
     const config = this.config!;
-    const reporter = this.reporter!;
-    let workload: Workload | null = null;
+    const decisionLog = this.decisionLog!;
+    let workload: ProtectedWorkload | null = null;
     if (malformed.length == 0) workload = config.selectsByAddress ? config.workloadFor(attrs.destinationIp) : config.catchAll;
     if (workload === null) {
-      reporter.unattributable(attrs, malformed.length > 0 ? malformed : "no-workload-for-destination", config.dryRun);
+      decisionLog.unattributable(attrs, malformed.length > 0 ? malformed : "no-workload-for-destination", config.dryRun);
       return new Verdict(!config.dryRun, NO_POLICY);
     }
     const set = workload.policies;
@@ -62,19 +62,19 @@ export class RbacRoot extends RootContext {
     if (set.audit.length > 0) {
       const audited = auditMatch(set, attrs);
       if (audited !== null) {
-        reporter.audit(audited, attrs, label);
+        decisionLog.audit(audited, attrs, label);
         setWasmFilterState(IDENTITY_RBAC_AUDIT_POLICY, audited); // names the AUDIT rule that matched, for access logs
       }
     }
     const d: Decision = decide(set, attrs);
     if (!d.allowed && config.dryRun) {
-      reporter.wouldDeny(d, attrs, label);
+      decisionLog.wouldDeny(d, attrs, label);
       return new Verdict(false, d.policy);
     }
-    reporter.decision(d, attrs, label);
+    decisionLog.decision(d, attrs, label);
     if (d.allowed && set.hasDryRun) {
       const shadow = dryRunDenial(set, attrs, d);
-      if (shadow !== null) reporter.wouldDeny(shadow, attrs, label);
+      if (shadow !== null) decisionLog.wouldDeny(shadow, attrs, label);
     }
     return new Verdict(!d.allowed, d.policy);
   }

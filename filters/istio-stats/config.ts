@@ -7,7 +7,6 @@ import { parseDecimal } from "../../lib/strings";
 import { readPeerPrincipalKey } from "../../lib/peer-principal";
 import * as keys from "../../lib/filter-state-keys";
 import { METRIC_NAMES } from "./series";
-import { Workload } from "./workload";
 
 export enum Reporter {
   Source = 0,
@@ -34,7 +33,7 @@ export class StatsConfig {
   reporterGiven: bool = false;
   reporter: Reporter = Reporter.Destination;
   /** The workload this proxy runs for; fields left empty are filled from node metadata. */
-  local: Workload = new PeerMetadata();
+  local: PeerMetadata = new PeerMetadata();
   localPrincipal: string = "";
   service: ServiceIdentity = new ServiceIdentity();
   disableHostHeaderFallback: bool = false;
@@ -57,7 +56,7 @@ export class StatsConfig {
   /** hbone-outbound's route (`hbone`, `waypoint`, `plain`, `passthrough`, `blackhole`), source reporter. */
   routeKey: string = keys.HBONE_ROUTE;
   /** Peer metadata used when the peer filter state is absent (never a principal). */
-  peerFallback: Workload = new PeerMetadata();
+  peerFallback: PeerMetadata = new PeerMetadata();
   /**
    * Filter-state key with the downstream peer's URI SAN copied by Envoy's set_filter_state
    * (`%DOWNSTREAM_PEER_URI_SAN%`), read instead of the connection's certificate; "" = the certificate.
@@ -143,7 +142,7 @@ export function parseStatsConfig(text: string): StatsConfig {
 }
 
 /** The workload fields, named as in lib/workloads.ts (`name` was `workload` before). */
-function readWorkload(r: ConfigReader, w: Workload): void {
+function readWorkload(r: ConfigReader, w: PeerMetadata): void {
   w.workloadName = r.optionalString(r.renamed("workload", "name"), "", false);
   w.namespace = r.optionalString("namespace", "", false);
   w.appName = r.optionalString("app", "", false);
