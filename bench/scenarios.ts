@@ -9,6 +9,9 @@ import type { HeaderList, HostOptions, Props, TagSpecifier } from "../emulator/i
 import type { Host, HttpStream, TcpConnection } from "../emulator/index.ts";
 import { DOWNSTREAM_PEER, HBONE_AUTHORITY, HBONE_ROUTE, ORIGINAL_DST_ADDRESS } from "../lib/filter-state-keys.ts";
 
+/** The emulator property that reads filter-state `key` (get_property ["filter_state", key]). */
+const filterStateProperty = (key: string): string => "filter_state." + key;
+
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const modulePath = (filter: string) => `${ROOT}build/${filter}.wasm`;
 
@@ -187,7 +190,7 @@ function istioStatsHttp(): Scenario {
     connection: {
       "source.address": "10.0.0.10:51000", "destination.address": "10.0.1.20:80", "connection.mtls": true,
       "connection.uri_san_peer_certificate": SLEEP_DEFAULT, "connection.uri_san_local_certificate": HTTPBIN_DEFAULT,
-      "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE,
+      [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE,
     },
     request: GET("/status/200", "httpbin.default.svc.cluster.local:8000"),
     response: RESPONSE_200,
@@ -206,7 +209,7 @@ function istioStatsTcp(): Scenario {
     connection: {
       "source.address": "10.0.0.10:51000", "destination.address": "10.0.1.20:80", "connection.mtls": true,
       "connection.uri_san_peer_certificate": SLEEP_DEFAULT, "connection.uri_san_local_certificate": HTTPBIN_DEFAULT,
-      "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE,
+      [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE,
     },
     verify() {},
     verifyCount(host, ops) {

@@ -33,6 +33,7 @@
 // | CONNECT_AUTHORITY | connect-headers | Envoy configs (set_filter_state bridge, access logs) | the new `:authority` |
 // | IDENTITY_RBAC_AUDIT_POLICY | identity-rbac (AUDIT match) | access logs | `ns[<ns>]-policy[<name>]-rule[<i>]` |
 // | ISTIO_PEER_PRINCIPAL | waypoint config: set_filter_state (`%DOWNSTREAM_PEER_URI_SAN%`, envoy.string) | identity-rbac, istio-stats (`peerPrincipalFilterState`) | SPIFFE URI SANs joined by "," |
+// | GRPC_STATS | Envoy's grpc_stats HTTP filter (`emit_filter_state`) | istio-stats (gRPC message counts) | object with fields request_message_count, response_message_count |
 // | DOWNSTREAM_BAGGAGE | waypoint config: set_filter_state (`%REQ(baggage)%`, envoy.string) | istio-stats (`peerFilterState.downstream`) | the client's baggage (labels only) |
 // | ORIGINAL_DST_LOCAL_IP, ORIGINAL_DST_REMOTE_IP | waypoint config: set_filter_state | original_dst listener filter of an internal listener | "ip:port" |
 //
@@ -71,11 +72,14 @@ export const DOWNSTREAM_BAGGAGE: string = "ambient_wasm.downstream_baggage";
 export const ORIGINAL_DST_LOCAL_IP: string = "envoy.filters.listener.original_dst.local_ip";
 export const ORIGINAL_DST_REMOTE_IP: string = "envoy.filters.listener.original_dst.remote_ip";
 
+/** Written by Envoy's grpc_stats HTTP filter when it runs before istio-stats. */
+export const GRPC_STATS: string = "envoy.filters.http.grpc_stats";
+
 /** Every key above, for tests that check the Envoy configs use only keys of this contract. */
 export const FILTER_STATE_KEYS: string[] = [
   TCP_PROXY_CLUSTER, ORIGINAL_DST_ADDRESS, DISABLE_TUNNELING, UPSTREAM_SUBJECT_ALT_NAMES,
   HBONE_AUTHORITY, HBONE_BAGGAGE, HBONE_FORWARDED, HBONE_XFF, HBONE_TRACEPARENT, HBONE_ORIGINAL_DST,
   HBONE_ROUTE, HBONE_SOURCE, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE, DOWNSTREAM_PEER,
   CONNECT_AUTHORITY, IDENTITY_RBAC_AUDIT_POLICY, ISTIO_PEER_PRINCIPAL, DOWNSTREAM_BAGGAGE, ORIGINAL_DST_LOCAL_IP,
-  ORIGINAL_DST_REMOTE_IP,
+  ORIGINAL_DST_REMOTE_IP, GRPC_STATS,
 ];
