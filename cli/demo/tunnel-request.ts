@@ -1,6 +1,6 @@
 // The CONNECT request tcp_proxy would send, rendered from its `tunneling_config` and the connection's filter
 // state the way Envoy's formatter does for the `%FILTER_STATE(key:PLAIN)%` operators our configs use
-// (docs/envoy-facts.md: plain-formatter, empty-header-skipped: PLAIN prints a Wasm CelState's raw bytes; a header whose value formats to empty is not added, while the
+// (docs/envoy-facts.md: plain-formatter, empty-header-skipped. PLAIN prints a Wasm CelState's raw bytes; a header whose value formats to empty is not added, while the
 // hostname formatter prints "-" for a missing value).
 import type { TunnelingConfig } from "./bootstrap.ts";
 

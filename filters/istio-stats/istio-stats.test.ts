@@ -41,7 +41,7 @@ const HTTPBIN_NODE = {
 };
 const SLEEP_SAN = "spiffe://cluster.local/ns/sleep-ns/sa/sleep";
 const HTTPBIN_SAN = "spiffe://cluster.local/ns/default/sa/httpbin";
-/** What hbone-inbound publishes for a ztunnel-sent baggage (docs/envoy-facts.md: baggage-format key order). */
+/** What hbone-inbound publishes for a ztunnel-sent baggage (key order of docs/envoy-facts.md: baggage-format). */
 const SLEEP_BAGGAGE = "k8s.cluster.name=Kubernetes,k8s.namespace.name=sleep-ns,k8s.deployment.name=sleep,service.name=sleep,service.version=v2";
 const HTTPBIN_BAGGAGE = "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=httpbin,service.name=httpbin,service.version=v1";
 const INBOUND_CONFIG = JSON.stringify({
