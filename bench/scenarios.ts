@@ -7,6 +7,10 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import type { HeaderList, HostOptions, Props, TagSpecifier } from "../emulator/index.ts";
 import type { Host, HttpStream, TcpConnection } from "../emulator/index.ts";
+import { DOWNSTREAM_PEER, HBONE_AUTHORITY, HBONE_ROUTE, ORIGINAL_DST_ADDRESS } from "../lib/filter-state-keys.ts";
+
+/** The emulator property that reads filter-state `key` (get_property ["filter_state", key]). */
+const filterStateProperty = (key: string): string => "filter_state." + key;
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const modulePath = (filter: string) => `${ROOT}build/${filter}.wasm`;
@@ -186,7 +190,7 @@ function istioStatsHttp(): Scenario {
     connection: {
       "source.address": "10.0.0.10:51000", "destination.address": "10.0.1.20:80", "connection.mtls": true,
       "connection.uri_san_peer_certificate": SLEEP_DEFAULT, "connection.uri_san_local_certificate": HTTPBIN_DEFAULT,
-      "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE,
+      [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE,
     },
     request: GET("/status/200", "httpbin.default.svc.cluster.local:8000"),
     response: RESPONSE_200,
@@ -205,7 +209,7 @@ function istioStatsTcp(): Scenario {
     connection: {
       "source.address": "10.0.0.10:51000", "destination.address": "10.0.1.20:80", "connection.mtls": true,
       "connection.uri_san_peer_certificate": SLEEP_DEFAULT, "connection.uri_san_local_certificate": HTTPBIN_DEFAULT,
-      "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE,
+      [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE,
     },
     verify() {},
     verifyCount(host, ops) {
@@ -262,10 +266,10 @@ function hboneOutboundTcp(): Scenario {
     connection: { "source.address": "10.0.0.10:40000", "destination.address": "10.96.0.20:8000" },
     verify(_host, op) {
       const c = op as TcpConnection;
-      const route = c.filterState.plain("wasm.hbone_route");
-      const dst = c.filterState.plain("envoy.network.transport_socket.original_dst_address");
+      const route = c.filterState.plain(HBONE_ROUTE);
+      const dst = c.filterState.plain(ORIGINAL_DST_ADDRESS);
       if (route !== "hbone" || dst !== "10.0.1.20:15008") fail(name, `route ${route} → ${dst}, expected hbone → 10.0.1.20:15008`);
-      if (c.filterState.plain("wasm.hbone_authority") !== "10.0.1.20:80") fail(name, "wrong CONNECT authority");
+      if (c.filterState.plain(HBONE_AUTHORITY) !== "10.0.1.20:80") fail(name, "wrong CONNECT authority");
     },
     verifyCount() {},
   };
@@ -283,8 +287,8 @@ function hboneInboundHttp(): Scenario {
     verify(_host, op) {
       const s = op as HttpStream;
       if (s.localResponse) fail(name, `refused: ${s.localResponse.status} ${s.localResponse.details}`);
-      if (s.filterState.plain("envoy.network.transport_socket.original_dst_address") !== "10.0.1.20:80") fail(name, "no original_dst_address");
-      if (s.filterState.plain("wasm.downstream_peer") !== SLEEP_BAGGAGE) fail(name, `downstream_peer ${s.filterState.plain("wasm.downstream_peer")}`);
+      if (s.filterState.plain(ORIGINAL_DST_ADDRESS) !== "10.0.1.20:80") fail(name, "no original_dst_address");
+      if (s.filterState.plain(DOWNSTREAM_PEER) !== SLEEP_BAGGAGE) fail(name, `downstream_peer ${s.filterState.plain(DOWNSTREAM_PEER)}`);
     },
     verifyCount() {},
   };
@@ -369,7 +373,7 @@ function inboundChain(): Scenario {
       const s = op as HttpStream;
       if (s.localResponse) fail(name, `refused: ${s.localResponse.status} ${s.localResponse.details}`);
       if (s.upstreamRequest.body.length !== REQUEST_BYTES.length) fail(name, "tunnel bytes not forwarded");
-      if (s.filterState.plain("envoy.network.transport_socket.original_dst_address") !== "10.77.0.20:80") fail(name, "no original_dst_address");
+      if (s.filterState.plain(ORIGINAL_DST_ADDRESS) !== "10.77.0.20:80") fail(name, "no original_dst_address");
     },
     verifyCount(host, ops) {
       expectCounter(host, name, "wasmcustom.identity_rbac.connect.allowed", ops);

@@ -2,10 +2,10 @@
 // recordMetric/getMetric) over the emulator's stats store. Ids are per VM: counters 4, 8, 12…, gauges 5, 9, 13…,
 // histograms 6, 10, 14… (proxy-wasm-cpp-host include/proxy-wasm/wasm.h next*MetricId, low 2 bits = type).
 import { WasmResult, MetricType } from "./constants.ts";
-import type { StatsStore, Counter, Gauge, Histogram } from "./stats/index.ts";
+import { WASM_CUSTOM_STAT_NAMESPACE, type StatsStore, type Counter, type Gauge, type Histogram } from "./stats/index.ts";
 
-/** Custom stat namespace prefix (envoy wasm.cc custom_stat_namespace_). */
-export const CUSTOM_STAT_PREFIX = "wasmcustom.";
+/** What a Wasm module's metric names are prefixed with (envoyproxy/envoy:source/extensions/common/wasm/context.cc defineMetric). */
+export const CUSTOM_STAT_PREFIX = WASM_CUSTOM_STAT_NAMESPACE + ".";
 
 export class MetricIds {
   private nextCounter = MetricType.Counter;

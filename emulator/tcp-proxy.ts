@@ -15,10 +15,12 @@
 //   (envoyproxy/envoy:source/common/network/upstream_subject_alt_names.cc).
 import type { FilterState } from "./filter-state.ts";
 
-export const TCP_PROXY_CLUSTER_KEY = "envoy.tcp_proxy.cluster";
-export const DISABLE_TUNNELING_KEY = "envoy.tcp_proxy.disable_tunneling";
-export const ORIGINAL_DST_ADDRESS_KEY = "envoy.network.transport_socket.original_dst_address";
-export const UPSTREAM_SANS_KEY = "envoy.network.upstream_subject_alt_names";
+import {
+  DISABLE_TUNNELING as DISABLE_TUNNELING_KEY,
+  ORIGINAL_DST_ADDRESS as ORIGINAL_DST_ADDRESS_KEY,
+  TCP_PROXY_CLUSTER as TCP_PROXY_CLUSTER_KEY,
+  UPSTREAM_SUBJECT_ALT_NAMES as UPSTREAM_SANS_KEY,
+} from "../lib/filter-state-keys.ts";
 
 /** `envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy` as JSON (the parts that decide the upstream). */
 export interface TcpProxyConfig {

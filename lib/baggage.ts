@@ -1,5 +1,5 @@
 // W3C `baggage` header (https://www.w3.org/TR/baggage/) and the Istio peer-metadata keys carried in it
-// (istio-facts §1.4). The same text is stored in filter state `wasm.upstream_peer` / `wasm.downstream_peer`.
+// (docs/envoy-facts.md: baggage-format). The same text is stored in filter state `wasm.upstream_peer` / `wasm.downstream_peer`.
 
 import { StringBuilder, isToken, trimOws } from "./strings";
 import { percentDecode, percentEncode } from "./percent";

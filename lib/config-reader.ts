@@ -14,6 +14,8 @@ export class ConfigErrors {
   /** Keep at most this many messages (counting continues). */
   limit: i32 = 20;
   count: i32 = 0;
+  /** Things that do not make the configuration invalid but deserve a log line (deprecated field names). */
+  notices: Array<string> = new Array<string>();
 
   get ok(): bool {
     return this.count == 0;
@@ -27,6 +29,11 @@ export class ConfigErrors {
   fail(path: string, message: string): void {
     this.count++;
     if (this.messages.length < this.limit) this.messages.push(path + ": " + message);
+  }
+
+  /** Records a notice about `path` (kept up to `limit`, like errors). */
+  notice(path: string, message: string): void {
+    if (this.notices.length < this.limit) this.notices.push(path + ": " + message);
   }
 
   /** All kept messages joined by "; " (with a "(+N more)" suffix when some were dropped). */
@@ -109,6 +116,21 @@ export class ConfigReader {
   has(key: string): bool {
     const v = this.node.get(key);
     return v !== null && !v.isNull();
+  }
+
+  /**
+   * The member name to read for a field renamed from `oldKey` to `key`: `oldKey` when only it is present (with a
+   * deprecation notice), else `key`. Both present is an error at `oldKey`.
+   */
+  renamed(oldKey: string, key: string): string {
+    if (!this.has(oldKey)) return key;
+    if (this.has(key)) {
+      this.fail(oldKey, "old name of \"" + key + "\"; set only \"" + key + "\"");
+      this.allow(oldKey);
+      return key;
+    }
+    this.errors.notice(this.pathOf(oldKey), "deprecated field name, use \"" + key + "\"");
+    return oldKey;
   }
 
   /** Raw member value (null when absent or JSON null); marks `key` as read. */

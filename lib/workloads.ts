@@ -1,6 +1,6 @@
 // The mesh's workload table, as the HBONE filters (and istio-stats) get it in their plugin configuration:
 // who lives at which IP, under which SPIFFE identity, behind which service VIPs, whether it speaks HBONE and
-// through which waypoint it must be reached (istio-facts §1.3, §1.4). One JSON shape, parsed once here.
+// through which waypoint it must be reached (docs/envoy-facts.md: hbone-outbound-hops, baggage-format). One JSON shape, parsed once here.
 //
 //   { "name": "reviews-v1", "namespace": "default", "kind": "deployment",
 //     "addresses": ["10.0.1.5", "fd00::5"], "identity": "spiffe://cluster.local/ns/default/sa/reviews",
@@ -91,9 +91,9 @@ export class Workload {
   }
 
   /**
-   * The `baggage` text ztunnel sends for this workload (istio-facts §1.4), computed once:
+   * The `baggage` text ztunnel sends for this workload (docs/envoy-facts.md: baggage-format), computed once:
    * `k8s.cluster.name=…,k8s.namespace.name=…,k8s.<kind>.name=…,service.name=…,service.version=…`.
-   * Also the value of filter state `wasm.upstream_peer` / `wasm.downstream_peer` (CONTRACTS.md).
+   * Also the value of filter state `wasm.upstream_peer` / `wasm.downstream_peer` (lib/filter-state-keys.ts).
    */
   baggage(): string {
     let text = this.baggageText;

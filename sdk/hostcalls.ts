@@ -1,6 +1,6 @@
 // Raw proxy-wasm ABI 0.2.1 imports and thin wrappers around them.
 //
-// Only functions Envoy registers are declared (proxy-wasm-cpp-host FOR_ALL_HOST_FUNCTIONS; fact sheet §1.3):
+// Only functions Envoy registers are declared (proxy-wasm-cpp-host FOR_ALL_HOST_FUNCTIONS; docs/envoy-facts.md: host-imports):
 // importing anything else makes Envoy reject the module at load. AssemblyScript drops unused imports, so a
 // filter's import list contains only what it (and the dispatcher) actually calls.
 //

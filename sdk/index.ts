@@ -14,9 +14,9 @@ export {
 } from "./buffers";
 export {
   getProperty, getPropertyString, getPropertyInt64, getPropertyBool, getPropertyDouble, getPropertyMap,
-  setProperty, setPropertyString, decodeString, decodeInt64, decodeBool, decodeDouble, decodeMap, IpPort, parseIpPort,
+  setProperty, setPropertyString, decodeString, decodeInt64, decodeBool, decodeDouble, decodeMap,
 } from "./properties";
-export { setEnvoyFilterState, declareProperty, clearRouteCache } from "./filter_state";
+export { setEnvoyFilterState, declareProperty, clearRouteCache } from "./filter-state";
 export { Counter, Gauge, Histogram } from "./metrics";
 export { log } from "./log";
 export {

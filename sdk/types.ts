@@ -1,5 +1,5 @@
 // Enumerations and status codes of proxy-wasm ABI 0.2.1, with the numeric values Envoy uses
-// (proxy-wasm-cpp-sdk proxy_wasm_common.h / proxy_wasm_enums.h; envoy-wasm-host fact sheet §1.1).
+// (proxy-wasm-cpp-sdk proxy_wasm_common.h / proxy_wasm_enums.h; docs/envoy-facts.md: abi-enums).
 
 /** Status returned by every host call. Non-Ok values are data, never traps. */
 export enum WasmResult {

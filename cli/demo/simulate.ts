@@ -10,10 +10,7 @@ import type { Plugin, TcpConnection } from "../../emulator/index.ts";
 import type { HboneChain, WasmFilterConfig, ZtunnelBootstrap } from "./bootstrap.ts";
 import type { CertificateIdentities } from "./identities.ts";
 import { HTTP_REQUEST, HTTP_RESPONSE, NODE_A_ADDRESS, type DemoConnection } from "./scenarios.ts";
-import { ORIGINAL_DST_ADDRESS_KEY } from "../../emulator/tcp-proxy.ts";
-
-// Published by hbone-outbound (filters/hbone-outbound/README.md, "What it publishes").
-const ROUTE = "wasm.hbone_route";
+import { HBONE_ROUTE as ROUTE, ORIGINAL_DST_ADDRESS } from "../../lib/filter-state-keys.ts";
 
 // Envoy response flag bits (source/common/stream_info/utility.h order) set by tcp_proxy when it gives up.
 const NO_HEALTHY_UPSTREAM = 1 << 1; // UH: cluster without hosts (BlackHoleCluster)
@@ -204,7 +201,7 @@ export class Demo {
     const inbound = await this.terminate(chain, `${NODE_A_ADDRESS}:${50000 + c.connectionId}`, dial, peer, connect);
     result.inbound = inbound.decision;
     if (!inbound.accepted) {
-      // Envoy's tcp_proxy accepts only 200 on an HTTP/2 CONNECT (I §1.1) and closes the app's connection.
+      // Envoy's tcp_proxy accepts only 200 on an HTTP/2 CONNECT (docs/envoy-facts.md: connect-200-only) and closes the app's connection.
       this.fail(c, props, UPSTREAM_CONNECTION_FAILURE);
       return { ...result, outcome: "denied", reason: `node-b answered the CONNECT with ${inbound.decision.status}; tcp_proxy closes the app's connection` };
     }
@@ -253,7 +250,7 @@ export class Demo {
       status: local ? local.status : 200,
       details: local ? local.details : null,
       rbac: this.nodeB.rbacDecision(logsFrom),
-      upstream: local ? null : s.filterState.plain(ORIGINAL_DST_ADDRESS_KEY) ?? headerTarget,
+      upstream: local ? null : s.filterState.plain(ORIGINAL_DST_ADDRESS) ?? headerTarget,
     };
     if (local) s.complete();
     else s.sendResponseHeaders([[":status", "200"]]);

@@ -9,5 +9,6 @@ export {
   WASM_CUSTOM_STAT_NAMESPACE,
   type PrometheusOptions,
 } from "./prometheus.ts";
+export { ISTIO_DEFAULT_STAT_TAGS, ISTIO_STATS_TAGS, istioStatsTag, istioStatName } from "./istio-stats-tags.ts";
 export { compareStatNames } from "./stat-name.ts";
 export { formatDoubleG32 } from "./format-double.ts";

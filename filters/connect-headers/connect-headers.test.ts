@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Host } from "../../emulator/index.ts";
+import { CONNECT_AUTHORITY, UPSTREAM_PEER, UPSTREAM_SERVICE } from "../../lib/filter-state-keys.ts";
 
 const WASM = "build/connect-headers.wasm";
 const FIXTURE = JSON.parse(readFileSync(new URL("./fixtures/config.json", import.meta.url), "utf8"));
@@ -40,8 +41,8 @@ describe("connect-headers: CONNECT target", () => {
     const { header, get, s, host } = await send(CONNECT("10.0.9.9:443"), { sni: "www.example.com" });
     expect(s.localResponse).toBeNull();
     expect(header(":authority")).toEqual(["www.example.com:443"]);
-    expect(get("wasm.connect_authority")).toBe("www.example.com:443");
-    expect(get("wasm.upstream_service")).toBe("www.example.com");
+    expect(get(CONNECT_AUTHORITY)).toBe("www.example.com:443");
+    expect(get(UPSTREAM_SERVICE)).toBe("www.example.com");
     expect(host.traps).toEqual([]);
   });
 
@@ -115,7 +116,7 @@ describe("connect-headers: headers", () => {
     const config = { ...FIXTURE, target: { from: "authority" }, headers: { ...FIXTURE.headers, originalDstHost: true } };
     const { header, get } = await send(CONNECT("10.0.1.20:80"), { config });
     expect(header("x-envoy-original-dst-host")).toEqual(["10.0.1.20:80"]);
-    expect(get("wasm.upstream_peer")).toContain("k8s.deployment.name=httpbin");
+    expect(get(UPSTREAM_PEER)).toContain("k8s.deployment.name=httpbin");
     const named = await send(CONNECT("www.example.com:443"), { config });
     expect(named.header("x-envoy-original-dst-host")).toEqual([]);
   });

@@ -5,15 +5,19 @@
 export * from "../../sdk/exports";
 import {
   FilterHeadersStatus, HttpContext, LogLevel, RootContext, getCurrentTimeNanoseconds, getPropertyString, log,
-  registerRootContext, requestHeaders, setPropertyString,
+  registerRootContext, requestHeaders,
 } from "../../sdk";
-import { HostPort, SocketAddress, formatIp, isDnsName, parseHostPort, parseSocketAddress } from "../../lib/address";
-import { buildForwarded } from "../../lib/forwarded";
+import { HostPort, isDnsName, parseHostPort } from "../../lib/address";
+import {
+  BAGGAGE_HEADER, FORWARDED_HEADER, ORIGINAL_DST_HOST_HEADER, TRACEPARENT_HEADER, X_FORWARDED_FOR_HEADER, hboneHeaderValues,
+} from "../../lib/hbone-headers";
+import { CONNECT_AUTHORITY, UPSTREAM_PEER, UPSTREAM_SERVICE } from "../../lib/filter-state-keys";
 import { asciiLower } from "../../lib/strings";
 import { TraceparentSource } from "../../lib/traceparent";
+import { setWasmFilterState } from "../common/filter-state";
+import { SOURCE_ADDRESS, readAddress } from "../common/properties";
 import { ConnectHeadersConfig, TargetSource, parseConnectHeadersConfig } from "./config";
 
-const SOURCE_ADDRESS: string[] = ["source", "address"];
 const REQUESTED_SERVER_NAME: string[] = ["connection", "requested_server_name"];
 
 class ConnectHeadersRoot extends RootContext {
@@ -65,26 +69,27 @@ class ConnectHeadersStream extends HttpContext {
     const authority = target.toString();
     headers.replace(":authority", authority);
 
-    const srcText = getPropertyString(SOURCE_ADDRESS);
-    const src: SocketAddress | null = srcText !== null ? parseSocketAddress(srcText) : null;
+    const src = readAddress(SOURCE_ADDRESS);
     const source = src !== null ? c.table.workloadAt(src.ip) : null;
-    if (c.headers.baggage && source !== null) headers.replace("baggage", source.baggage());
-    if (c.headers.forwarded && src !== null) headers.replace("forwarded", buildForwarded(src, target.host));
-    if (c.headers.xForwardedFor && src !== null) headers.replace("x-forwarded-for", formatIp(src.ip));
-    if (c.headers.traceparent) headers.replace("traceparent", root.traceparents.next(getCurrentTimeNanoseconds(), <u64>this.id));
-    if (c.headers.originalDstHost && target.ip !== null) headers.replace("x-envoy-original-dst-host", authority);
+    const now = c.headers.traceparent ? getCurrentTimeNanoseconds() : 0;
+    const v = hboneHeaderValues(c.headers, source, src, target.host, target.ip !== null ? authority : "", root.traceparents, now, <u64>this.id);
+    if (v.baggage.length > 0) headers.replace(BAGGAGE_HEADER, v.baggage);
+    if (v.forwarded.length > 0) headers.replace(FORWARDED_HEADER, v.forwarded);
+    if (v.xForwardedFor.length > 0) headers.replace(X_FORWARDED_FOR_HEADER, v.xForwardedFor);
+    if (v.traceparent.length > 0) headers.replace(TRACEPARENT_HEADER, v.traceparent);
+    if (v.originalDstHost.length > 0) headers.replace(ORIGINAL_DST_HOST_HEADER, v.originalDstHost);
     for (let i = 0; i < c.added.length; i++) {
       const h = unchecked(c.added[i]);
       headers.replace(h.name, h.value);
     }
     headers.commit(requestHeaders);
 
-    // For istio-stats: report the target service, not the forward proxy (seed 004's concern).
-    setPropertyString("connect_authority", authority);
-    setPropertyString("upstream_service", target.host);
+    // For istio-stats: report the target service, not the forward proxy whose cluster the connection goes to.
+    setWasmFilterState(CONNECT_AUTHORITY, authority);
+    setWasmFilterState(UPSTREAM_SERVICE, target.host);
     if (target.ip !== null) {
       const w = c.table.workloadAt(target.ip!);
-      if (w !== null) setPropertyString("upstream_peer", w.baggage());
+      if (w !== null) setWasmFilterState(UPSTREAM_PEER, w.baggage());
     }
     if (log.enabled(LogLevel.Debug)) log.debug("connect-headers: CONNECT " + authority);
     return FilterHeadersStatus.Continue;

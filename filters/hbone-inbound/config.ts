@@ -15,7 +15,7 @@ export enum TargetMode {
 
 /** Where source workload labels (wasm.downstream_peer) come from. */
 export enum SourceMetadata {
-  /** The table entry of the TCP peer IP, else the CONNECT's baggage (ztunnel's order, istio-facts §1.5). */
+  /** The table entry of the TCP peer IP, else the CONNECT's baggage (ztunnel's order, docs/envoy-facts.md: hbone-inbound). */
   TableThenBaggage = 0,
   Table = 1,
   Baggage = 2,

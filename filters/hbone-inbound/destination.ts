@@ -1,4 +1,4 @@
-// Which local workload and port a CONNECT on 15008 is for, by ztunnel's inbound rules (istio-facts §1.5):
+// Which local workload and port a CONNECT on 15008 is for, by ztunnel's inbound rules (docs/envoy-facts.md: hbone-inbound):
 // `:authority` is `ip:port` (the IP must be a local workload, and by default the address the connection was
 // made to) or `service-hostname:port` (the service port is mapped to the local backend's target port).
 

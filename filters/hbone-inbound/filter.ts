@@ -3,20 +3,19 @@
 // could forge, and turns `baggage` / `forwarded` into filter state for the metrics filter (README "Wiring").
 export * from "../../sdk/exports";
 import {
-  FilterHeadersStatus, HeaderSnapshot, HttpContext, LogLevel, RootContext, WasmResult, getPropertyString, log,
-  registerRootContext, requestHeaders, setEnvoyFilterState, setPropertyString,
+  FilterHeadersStatus, HeaderSnapshot, HttpContext, LogLevel, RootContext, WasmResult, log,
+  registerRootContext, requestHeaders, setEnvoyFilterState,
 } from "../../sdk";
-import { SocketAddress, parseSocketAddress } from "../../lib/address";
 import { encodePeerMetadata, parsePeerMetadata } from "../../lib/baggage";
 import { forwardedHost } from "../../lib/forwarded";
+import { BAGGAGE_HEADER, FORWARDED_HEADER, ORIGINAL_DST_HOST_HEADER } from "../../lib/hbone-headers";
+import { DOWNSTREAM_PEER, ORIGINAL_DST_ADDRESS, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE } from "../../lib/filter-state-keys";
 import { asciiLower } from "../../lib/strings";
+import { setWasmFilterState } from "../common/filter-state";
+import { DESTINATION_ADDRESS, SOURCE_ADDRESS, readAddress } from "../common/properties";
 import { InboundConfig, SourceMetadata, TargetMode, parseInboundConfig } from "./config";
 import { Destination, resolveDestination } from "./destination";
 
-const SOURCE_ADDRESS: string[] = ["source", "address"];
-const DESTINATION_ADDRESS: string[] = ["destination", "address"];
-const ORIGINAL_DST_ADDRESS = "envoy.network.transport_socket.original_dst_address";
-const ORIGINAL_DST_HEADER = "x-envoy-original-dst-host";
 /** Longest `forwarded` header value we look at; longer ones are ignored (lib/forwarded has its own limits too). */
 const MAX_FORWARDED = 4096;
 
@@ -38,17 +37,12 @@ class InboundRoot extends RootContext {
   }
 }
 
-function readAddress(path: string[]): SocketAddress | null {
-  const text = getPropertyString(path);
-  return text === null ? null : parseSocketAddress(text);
-}
-
 /**
  * Removes, before any check, the headers no later filter may see: a client's x-envoy-original-dst-host (ORIGINAL_DST's
  * use_http_header trusts it blindly) and the configured `stripHeaders`. A host call only for those present.
  */
 function stripForgeable(headers: HeaderSnapshot, config: InboundConfig): void {
-  if (headers.drop(ORIGINAL_DST_HEADER)) requestHeaders.remove(ORIGINAL_DST_HEADER);
+  if (headers.drop(ORIGINAL_DST_HOST_HEADER)) requestHeaders.remove(ORIGINAL_DST_HOST_HEADER);
   for (let i = 0; i < config.stripHeaders.length; i++) {
     const name = unchecked(config.stripHeaders[i]);
     if (headers.drop(name)) requestHeaders.remove(name);
@@ -70,7 +64,7 @@ class InboundStream extends HttpContext {
     if (config.target != TargetMode.Header && setEnvoyFilterState(ORIGINAL_DST_ADDRESS, d.target) != WasmResult.Ok) {
       if (config.target == TargetMode.FilterState) return this.refuse(503, "hbone_filter_state_refused");
     }
-    if (config.target != TargetMode.FilterState) requestHeaders.replace(ORIGINAL_DST_HEADER, d.target);
+    if (config.target != TargetMode.FilterState) requestHeaders.replace(ORIGINAL_DST_HOST_HEADER, d.target);
     this.publish(config, d, headers);
     if (log.enabled(LogLevel.Debug)) log.debug("hbone-inbound: CONNECT " + (authority !== null ? authority : "") + " -> " + d.target);
     return FilterHeadersStatus.Continue;
@@ -82,23 +76,23 @@ class InboundStream extends HttpContext {
     return FilterHeadersStatus.StopIteration;
   }
 
-  /** Filter state for identity-rbac / istio-stats on this stream (CONTRACTS.md). Labels only, never identity. */
+  /** Filter state for identity-rbac / istio-stats on this stream (lib/filter-state-keys.ts). Labels only, never identity. */
   private publish(config: InboundConfig, d: Destination, headers: HeaderSnapshot): void {
     const local = d.workload!;
-    setPropertyString("upstream_peer", local.baggage());
-    setPropertyString("upstream_peer_principal", local.identity);
+    setWasmFilterState(UPSTREAM_PEER, local.baggage());
+    setWasmFilterState(UPSTREAM_PEER_PRINCIPAL, local.identity);
 
     let service = d.service;
-    const forwarded = headers.get("forwarded");
+    const forwarded = headers.get(FORWARDED_HEADER);
     if (service === null && forwarded !== null && forwarded.length <= MAX_FORWARDED) {
       // ztunnel reads only host= of `forwarded`, to pick among the destination's services; for= is ignored.
       const host = forwardedHost(forwarded);
       if (host !== null) service = local.service(asciiLower(host));
     }
-    if (service !== null) setPropertyString("upstream_service", service.hostname);
+    if (service !== null) setWasmFilterState(UPSTREAM_SERVICE, service.hostname);
 
     const peer = this.sourceBaggage(config, headers);
-    if (peer.length > 0) setPropertyString("downstream_peer", peer);
+    if (peer.length > 0) setWasmFilterState(DOWNSTREAM_PEER, peer);
   }
 
   /** Source labels: the table entry of the TCP peer, else the CONNECT's baggage re-encoded from parsed fields. */
@@ -109,7 +103,7 @@ class InboundStream extends HttpContext {
       if (w !== null) return w.baggage();
       if (config.sourceMetadata == SourceMetadata.Table) return "";
     }
-    const header = headers.get("baggage");
+    const header = headers.get(BAGGAGE_HEADER);
     if (header === null) return "";
     const m = parsePeerMetadata(header); // null when over W3C limits (8192 bytes / 64 members)
     if (m === null || m.isEmpty()) return "";

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Host } from "../../emulator/index.ts";
+import { DOWNSTREAM_PEER, ORIGINAL_DST_ADDRESS, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE } from "../../lib/filter-state-keys.ts";
 
 const WASM = "build/hbone-inbound.wasm";
 const FIXTURE = JSON.parse(readFileSync(new URL("./fixtures/config.json", import.meta.url), "utf8"));
@@ -42,11 +43,11 @@ describe("hbone-inbound: accepted CONNECTs", () => {
   it("routes pod-ip:port to the local workload via filter state and its own x-envoy-original-dst-host", async () => {
     const { s, get, header, host } = await connect("10.0.1.20:80");
     expect(s.localResponse).toBeNull();
-    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.1.20:80");
+    expect(get(ORIGINAL_DST_ADDRESS)).toBe("10.0.1.20:80");
     expect(header("x-envoy-original-dst-host")).toEqual(["10.0.1.20:80"]);
-    expect(get("wasm.upstream_peer")).toBe(HTTPBIN_BAGGAGE);
-    expect(get("wasm.upstream_peer_principal")).toBe(ID("default", "httpbin"));
-    expect(get("wasm.downstream_peer")).toBe(SLEEP_BAGGAGE);
+    expect(get(UPSTREAM_PEER)).toBe(HTTPBIN_BAGGAGE);
+    expect(get(UPSTREAM_PEER_PRINCIPAL)).toBe(ID("default", "httpbin"));
+    expect(get(DOWNSTREAM_PEER)).toBe(SLEEP_BAGGAGE);
     expect(host.traps).toEqual([]);
   });
 
@@ -68,64 +69,64 @@ describe("hbone-inbound: accepted CONNECTs", () => {
     expect(s.localResponse).toBeNull();
     expect(header("baggage")).toEqual([]);
     expect(header("forwarded")).toEqual([]);
-    expect(get("wasm.downstream_peer")).toBeNull();
-    expect(get("wasm.upstream_service")).toBeNull();
+    expect(get(DOWNSTREAM_PEER)).toBeNull();
+    expect(get(UPSTREAM_SERVICE)).toBeNull();
     // the same request without stripping does publish both
     const kept = await connect("10.0.1.20:80", [
       ["baggage", SLEEP_BAGGAGE], ["forwarded", 'for="10.0.0.10:1";host=httpbin.default.svc.cluster.local'],
     ], { config: { ...FIXTURE, sourceMetadata: "baggage" } });
-    expect(kept.get("wasm.downstream_peer")).toBe(SLEEP_BAGGAGE);
-    expect(kept.get("wasm.upstream_service")).toBe("httpbin.default.svc.cluster.local");
+    expect(kept.get(DOWNSTREAM_PEER)).toBe(SLEEP_BAGGAGE);
+    expect(kept.get(UPSTREAM_SERVICE)).toBe("httpbin.default.svc.cluster.local");
   });
 
   it("maps service-hostname:port to the local backend's target port", async () => {
     const { get, s } = await connect("httpbin.default.svc.cluster.local:8000");
     expect(s.localResponse).toBeNull();
-    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.1.20:80");
-    expect(get("wasm.upstream_service")).toBe("httpbin.default.svc.cluster.local");
+    expect(get(ORIGINAL_DST_ADDRESS)).toBe("10.0.1.20:80");
+    expect(get(UPSTREAM_SERVICE)).toBe("httpbin.default.svc.cluster.local");
     const admin = await connect("HTTPBIN-ADMIN.default.svc.cluster.local:9000");
-    expect(admin.get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.1.20:9901");
+    expect(admin.get(ORIGINAL_DST_ADDRESS)).toBe("10.0.1.20:9901");
   });
 
   it("uses forwarded host= to name the destination service (for= is ignored)", async () => {
     const { get } = await connect("10.0.1.20:9901", [["forwarded", 'for="6.6.6.6:1";host=httpbin-admin.default.svc.cluster.local']]);
-    expect(get("wasm.upstream_service")).toBe("httpbin-admin.default.svc.cluster.local");
-    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.1.20:9901");
+    expect(get(UPSTREAM_SERVICE)).toBe("httpbin-admin.default.svc.cluster.local");
+    expect(get(ORIGINAL_DST_ADDRESS)).toBe("10.0.1.20:9901");
     // a host= that is not one of the workload's services is not reported
     const other = await connect("10.0.1.20:80", [["forwarded", "for=1.1.1.1;host=reviews.bookinfo.svc.cluster.local"]]);
-    expect(other.get("wasm.upstream_service")).toBeNull();
+    expect(other.get(UPSTREAM_SERVICE)).toBeNull();
   });
 
   it("handles IPv6 authorities in any spelling and brackets the dial address", async () => {
     const { get, header, s } = await connect("[fd00:1:0:0::20]:8080", [], { destination: "[fd00:1::20]:15008", source: "[fd00::10]:1" });
     expect(s.localResponse).toBeNull();
-    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("[fd00:1::20]:8080");
+    expect(get(ORIGINAL_DST_ADDRESS)).toBe("[fd00:1::20]:8080");
     expect(header("x-envoy-original-dst-host")).toEqual(["[fd00:1::20]:8080"]);
   });
 
   it("accepts an authority that differs from the connection's address when requireDestinationMatch is off", async () => {
     const { s, get } = await connect("10.0.1.20:80", [], { destination: "10.0.1.99:15008", config: { ...FIXTURE, requireDestinationMatch: false } });
     expect(s.localResponse).toBeNull();
-    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.1.20:80");
+    expect(get(ORIGINAL_DST_ADDRESS)).toBe("10.0.1.20:80");
   });
 
   it("honours target: filterState only / header only", async () => {
     const fs = await connect("10.0.1.20:80", [["x-envoy-original-dst-host", "10.0.0.1:22"]], { config: { ...FIXTURE, target: "filterState" } });
-    expect(fs.get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.1.20:80");
+    expect(fs.get(ORIGINAL_DST_ADDRESS)).toBe("10.0.1.20:80");
     expect(fs.header("x-envoy-original-dst-host")).toEqual([]); // the client's copy is still removed
     const hdr = await connect("10.0.1.20:80", [], { config: { ...FIXTURE, target: "header" } });
-    expect(hdr.get("envoy.network.transport_socket.original_dst_address")).toBeNull();
+    expect(hdr.get(ORIGINAL_DST_ADDRESS)).toBeNull();
     expect(hdr.header("x-envoy-original-dst-host")).toEqual(["10.0.1.20:80"]);
   });
 });
 
-describe("hbone-inbound: refused CONNECTs (ztunnel's status codes, istio-facts §1.5)", () => {
+describe("hbone-inbound: refused CONNECTs (ztunnel's status codes, docs/envoy-facts.md: hbone-inbound)", () => {
   const refused = async (authority: string | null, status: number, details: string, o: Options = {}) => {
     const { s, get, host } = await connect(authority, [["x-envoy-original-dst-host", "10.0.0.1:22"]], o);
     expect(s.localResponse?.status, String(authority)).toBe(status);
     expect(s.localResponse?.details).toBe(details);
     expect(s.upstreamRequest.headers).toBeNull();
-    expect(get("envoy.network.transport_socket.original_dst_address")).toBeNull();
+    expect(get(ORIGINAL_DST_ADDRESS)).toBeNull();
     expect(host.traps).toEqual([]);
   };
 
@@ -159,19 +160,19 @@ describe("hbone-inbound: source metadata for the metrics filter", () => {
 
   it("prefers the table entry of the TCP peer over baggage", async () => {
     const { get } = await connect("10.0.1.20:80", [["baggage", OTHER]]);
-    expect(get("wasm.downstream_peer")).toBe(SLEEP_BAGGAGE);
+    expect(get(DOWNSTREAM_PEER)).toBe(SLEEP_BAGGAGE);
   });
 
   it("falls back to baggage (re-encoded from parsed fields) for peers outside the table", async () => {
     const { get } = await connect("10.0.1.20:80", [["baggage", " k8s.namespace.name = foo ,k8s.deployment.name=bar;p=1,service.name=bar, service.version=v9,x=y"]], { source: "10.5.5.5:1" });
-    expect(get("wasm.downstream_peer")).toBe(OTHER);
+    expect(get(DOWNSTREAM_PEER)).toBe(OTHER);
   });
 
   it("sourceMetadata: baggage ignores the table, table ignores baggage", async () => {
     const b = await connect("10.0.1.20:80", [["baggage", OTHER]], { config: { ...FIXTURE, sourceMetadata: "baggage" } });
-    expect(b.get("wasm.downstream_peer")).toBe(OTHER);
+    expect(b.get(DOWNSTREAM_PEER)).toBe(OTHER);
     const t = await connect("10.0.1.20:80", [["baggage", OTHER]], { source: "10.5.5.5:1", config: { ...FIXTURE, sourceMetadata: "table" } });
-    expect(t.get("wasm.downstream_peer")).toBeNull();
+    expect(t.get(DOWNSTREAM_PEER)).toBeNull();
   });
 
   it("hostile baggage never becomes identity and oversized baggage is dropped whole", async () => {
@@ -186,9 +187,9 @@ describe("hbone-inbound: source metadata for the metrics filter", () => {
     for (const [baggage, expected] of cases) {
       const { get, s, host } = await connect("10.0.1.20:80", [["baggage", baggage]], { source: "10.5.5.5:1" });
       expect(s.localResponse).toBeNull();
-      expect(get("wasm.downstream_peer"), baggage.slice(0, 40)).toBe(expected);
-      expect(get("wasm.upstream_peer_principal")).toBe(ID("default", "httpbin"));
-      expect(s.filterState.keys().filter((k) => k.includes("principal"))).toEqual(["wasm.upstream_peer_principal"]);
+      expect(get(DOWNSTREAM_PEER), baggage.slice(0, 40)).toBe(expected);
+      expect(get(UPSTREAM_PEER_PRINCIPAL)).toBe(ID("default", "httpbin"));
+      expect(s.filterState.keys().filter((k) => k.includes("principal"))).toEqual([UPSTREAM_PEER_PRINCIPAL]);
       expect(host.traps).toEqual([]);
     }
   });
@@ -197,7 +198,7 @@ describe("hbone-inbound: source metadata for the metrics filter", () => {
     for (const f of ["host=" + "a".repeat(5000), 'for="unterminated', "host=httpbin-admin.default.svc.cluster.local;host=x", "\u0000"]) {
       const { get, s } = await connect("10.0.1.20:80", [["forwarded", f]]);
       expect(s.localResponse).toBeNull();
-      expect(get("wasm.upstream_service")).toBeNull();
+      expect(get(UPSTREAM_SERVICE)).toBeNull();
     }
   });
 });
@@ -255,7 +256,7 @@ describe("hbone-inbound: the shipped envoy.yaml snippet", () => {
     const config = wasm.typed_config.config.configuration.value as string;
     const { s, get, header } = await connect("10.0.0.20:80", [], { config, destination: "10.0.0.20:15008" });
     expect(s.localResponse).toBeNull();
-    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.0.20:80");
+    expect(get(ORIGINAL_DST_ADDRESS)).toBe("10.0.0.20:80");
     expect(header("x-envoy-original-dst-host")).toEqual(["10.0.0.20:80"]);
     // the cluster the route uses reads the header only with use_http_header (the fallback path)
     const cluster = snippet.static_resources.clusters.find((c: { name: string }) => c.name === hcm.route_config.virtual_hosts[0].routes[0].route.cluster);
@@ -283,9 +284,9 @@ describe("hbone-inbound: property-based hostile input", () => {
         if (reply !== null) {
           expect([400, 503]).toContain(reply.status);
         } else {
-          const target = s.filterState.plain("envoy.network.transport_socket.original_dst_address")!;
+          const target = s.filterState.plain(ORIGINAL_DST_ADDRESS)!;
           expect(local.has(target.slice(0, target.lastIndexOf(":")))).toBe(true);
-          const peer = s.filterState.plain("wasm.downstream_peer");
+          const peer = s.filterState.plain(DOWNSTREAM_PEER);
           if (peer !== null) expect(peer).toMatch(/^[\x21-\x7e]*$/);
         }
         s.complete();

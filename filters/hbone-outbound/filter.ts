@@ -3,18 +3,18 @@
 // before tcp_proxy's own onNewConnection reads it (README "Wiring").
 export * from "../../sdk/exports";
 import {
-  FilterStatus, LogLevel, RootContext, TcpContext, WasmResult, formatInt, getCurrentTimeNanoseconds, getPropertyString, log,
-  registerRootContext, setEnvoyFilterState, setPropertyString,
+  FilterStatus, LogLevel, RootContext, TcpContext, WasmResult, formatInt, getCurrentTimeNanoseconds, log,
+  registerRootContext, setEnvoyFilterState,
 } from "../../sdk";
-import { SocketAddress, formatIp, parseSocketAddress } from "../../lib/address";
-import { buildForwarded } from "../../lib/forwarded";
+import { SocketAddress } from "../../lib/address";
+import { hboneHeaderValues } from "../../lib/hbone-headers";
 import { TraceparentSource } from "../../lib/traceparent";
 import { OutboundConfig, parseOutboundConfig } from "./config";
 import { Route, RouteKind, decideRoute, routeKindName } from "./route";
-import * as keys from "./keys";
+import * as keys from "../../lib/filter-state-keys";
+import { setWasmFilterState } from "../common/filter-state";
+import { DESTINATION_ADDRESS, SOURCE_ADDRESS, readAddress } from "../common/properties";
 
-const SOURCE_ADDRESS: string[] = ["source", "address"];
-const DESTINATION_ADDRESS: string[] = ["destination", "address"];
 
 class OutboundRoot extends RootContext {
   config: OutboundConfig = new OutboundConfig();
@@ -35,11 +35,6 @@ class OutboundRoot extends RootContext {
   newTcpContext(contextId: u32): TcpContext | null {
     return new OutboundConnection(contextId, this);
   }
-}
-
-function readAddress(path: string[]): SocketAddress | null {
-  const text = getPropertyString(path);
-  return text === null ? null : parseSocketAddress(text);
 }
 
 class OutboundConnection extends TcpContext {
@@ -73,29 +68,30 @@ class OutboundConnection extends TcpContext {
     if (config.verifyPeerIdentity && route.peerIdentity.length > 0) {
       if (setEnvoyFilterState(keys.UPSTREAM_SUBJECT_ALT_NAMES, route.peerIdentity) != WasmResult.Ok) return false;
     }
-    setPropertyString(keys.AUTHORITY, route.authority);
-    const source = route.source;
-    if (config.headers.baggage && source !== null) setPropertyString(keys.BAGGAGE, source.baggage());
-    if (src !== null) {
-      const service = route.service;
-      if (config.headers.forwarded) setPropertyString(keys.FORWARDED, buildForwarded(src, service !== null ? service.hostname : ""));
-      if (config.headers.xForwardedFor) setPropertyString(keys.X_FORWARDED_FOR, formatIp(src.ip));
-    }
-    if (config.headers.traceparent) setPropertyString(keys.TRACEPARENT, root.traceparents.next(getCurrentTimeNanoseconds(), <u64>this.id));
-    if (config.headers.originalDstHost) setPropertyString(keys.ORIGINAL_DST_HOST, route.authority);
+    setWasmFilterState(keys.HBONE_AUTHORITY, route.authority);
+    const service = route.service;
+    const now = config.headers.traceparent ? getCurrentTimeNanoseconds() : 0;
+    const v = hboneHeaderValues(config.headers, route.source, src, service !== null ? service.hostname : "", route.authority,
+      root.traceparents, now, <u64>this.id);
+    // tcp_proxy leaves out a header whose value formats to "" (docs/envoy-facts.md: empty-header-skipped).
+    if (v.baggage.length > 0) setWasmFilterState(keys.HBONE_BAGGAGE, v.baggage);
+    if (v.forwarded.length > 0) setWasmFilterState(keys.HBONE_FORWARDED, v.forwarded);
+    if (v.xForwardedFor.length > 0) setWasmFilterState(keys.HBONE_XFF, v.xForwardedFor);
+    if (v.traceparent.length > 0) setWasmFilterState(keys.HBONE_TRACEPARENT, v.traceparent);
+    if (v.originalDstHost.length > 0) setWasmFilterState(keys.HBONE_ORIGINAL_DST, v.originalDstHost);
     return true;
   }
 
-  /** What istio-stats reads about both ends (CONTRACTS.md; istio-stats README "Where peer information comes from"). */
+  /** What istio-stats reads about both ends (lib/filter-state-keys.ts; istio-stats README "Where peer information comes from"). */
   private publishPeer(route: Route): void {
-    setPropertyString(keys.ROUTE, routeKindName(route.kind));
+    setWasmFilterState(keys.HBONE_ROUTE, routeKindName(route.kind));
     const source = route.source;
-    if (source !== null) setPropertyString(keys.SOURCE, (route.tunnelled ? source.identity : "") + "\n" + source.baggage());
+    if (source !== null) setWasmFilterState(keys.HBONE_SOURCE, (route.tunnelled ? source.identity : "") + "\n" + source.baggage());
     const destination = route.destination;
-    if (destination !== null) setPropertyString(keys.UPSTREAM_PEER, destination.baggage());
-    if (route.tunnelled && route.peerIdentity.length > 0) setPropertyString(keys.UPSTREAM_PEER_PRINCIPAL, route.peerIdentity);
+    if (destination !== null) setWasmFilterState(keys.UPSTREAM_PEER, destination.baggage());
+    if (route.tunnelled && route.peerIdentity.length > 0) setWasmFilterState(keys.UPSTREAM_PEER_PRINCIPAL, route.peerIdentity);
     const service = route.service;
-    if (service !== null) setPropertyString(keys.UPSTREAM_SERVICE, service.hostname);
+    if (service !== null) setWasmFilterState(keys.UPSTREAM_SERVICE, service.hostname);
   }
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { Host } from "../../emulator/index.ts";
+import { DISABLE_TUNNELING, HBONE_AUTHORITY, HBONE_BAGGAGE, HBONE_FORWARDED, HBONE_ORIGINAL_DST, HBONE_ROUTE, HBONE_SOURCE, HBONE_TRACEPARENT, HBONE_XFF, ORIGINAL_DST_ADDRESS, TCP_PROXY_CLUSTER, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE, UPSTREAM_SUBJECT_ALT_NAMES } from "../../lib/filter-state-keys.ts";
 
 const WASM = "build/hbone-outbound.wasm";
 const FIXTURE = JSON.parse(readFileSync(new URL("./fixtures/config.json", import.meta.url), "utf8"));
@@ -37,29 +38,29 @@ async function connect(source: string | null, destination: string | null, config
   return { host, c, get, calls, breakdown: counter.snapshot() };
 }
 
-describe("hbone-outbound: hop rules (istio-facts §1.3)", () => {
+describe("hbone-outbound: hop rules (docs/envoy-facts.md: hbone-outbound-hops)", () => {
   it("tunnels directly to an HBONE pod: pod:15008, :authority pod:port, identity of the pod", async () => {
     const { get, c, host } = await connect(SLEEP, "10.0.1.20:80");
-    expect(get("envoy.tcp_proxy.cluster")).toBe("hbone_originate");
-    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.1.20:15008");
-    expect(get("envoy.tcp_proxy.disable_tunneling")).toBeNull();
-    expect(get("envoy.network.upstream_subject_alt_names")).toBe(ID("default", "httpbin"));
-    expect(get("wasm.hbone_authority")).toBe("10.0.1.20:80");
-    expect(get("wasm.hbone_original_dst")).toBe("10.0.1.20:80");
-    expect(get("wasm.hbone_baggage")).toBe(
+    expect(get(TCP_PROXY_CLUSTER)).toBe("hbone_originate");
+    expect(get(ORIGINAL_DST_ADDRESS)).toBe("10.0.1.20:15008");
+    expect(get(DISABLE_TUNNELING)).toBeNull();
+    expect(get(UPSTREAM_SUBJECT_ALT_NAMES)).toBe(ID("default", "httpbin"));
+    expect(get(HBONE_AUTHORITY)).toBe("10.0.1.20:80");
+    expect(get(HBONE_ORIGINAL_DST)).toBe("10.0.1.20:80");
+    expect(get(HBONE_BAGGAGE)).toBe(
       "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=sleep,service.name=sleep,service.version=v1",
     );
-    expect(get("wasm.hbone_forwarded")).toBe('for="10.0.0.10:40000"');
-    expect(get("wasm.hbone_xff")).toBe("10.0.0.10");
-    expect(get("wasm.hbone_traceparent")).toMatch(TRACEPARENT);
-    expect(get("wasm.hbone_route")).toBe("hbone");
-    expect(get("wasm.upstream_peer")).toBe(
+    expect(get(HBONE_FORWARDED)).toBe('for="10.0.0.10:40000"');
+    expect(get(HBONE_XFF)).toBe("10.0.0.10");
+    expect(get(HBONE_TRACEPARENT)).toMatch(TRACEPARENT);
+    expect(get(HBONE_ROUTE)).toBe("hbone");
+    expect(get(UPSTREAM_PEER)).toBe(
       "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=httpbin,service.name=httpbin,service.version=v1",
     );
-    expect(get("wasm.upstream_peer_principal")).toBe(ID("default", "httpbin"));
-    expect(get("wasm.upstream_service")).toBeNull();
+    expect(get(UPSTREAM_PEER_PRINCIPAL)).toBe(ID("default", "httpbin"));
+    expect(get(UPSTREAM_SERVICE)).toBeNull();
     // For istio-stats (source reporter): the source's identity (tunnelled) and its baggage, one value.
-    expect(get("wasm.hbone_source")).toBe(ID("default", "sleep") + "\n" + get("wasm.hbone_baggage"));
+    expect(get(HBONE_SOURCE)).toBe(ID("default", "sleep") + "\n" + get(HBONE_BAGGAGE));
     // What tcp_proxy does with it: the HBONE cluster, pod:15008, and this CONNECT request.
     const proxy = c.tcpProxy!;
     expect(proxy.cluster).toBe("hbone_originate");
@@ -77,20 +78,20 @@ describe("hbone-outbound: hop rules (istio-facts §1.3)", () => {
 
   it("translates a service VIP:port to the backend pod and its target port, with forwarded host=", async () => {
     const { get } = await connect(SLEEP, "10.96.0.20:8000");
-    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.1.20:15008");
-    expect(get("wasm.hbone_authority")).toBe("10.0.1.20:80");
-    expect(get("wasm.hbone_forwarded")).toBe('for="10.0.0.10:40000";host=httpbin.default.svc.cluster.local');
-    expect(get("wasm.upstream_service")).toBe("httpbin.default.svc.cluster.local");
+    expect(get(ORIGINAL_DST_ADDRESS)).toBe("10.0.1.20:15008");
+    expect(get(HBONE_AUTHORITY)).toBe("10.0.1.20:80");
+    expect(get(HBONE_FORWARDED)).toBe('for="10.0.0.10:40000";host=httpbin.default.svc.cluster.local');
+    expect(get(UPSTREAM_SERVICE)).toBe("httpbin.default.svc.cluster.local");
   });
 
   it("handles a workload behind several services and ports", async () => {
-    expect((await connect(SLEEP, "10.96.0.21:9000")).get("wasm.hbone_authority")).toBe("10.0.1.20:9901");
+    expect((await connect(SLEEP, "10.96.0.21:9000")).get(HBONE_AUTHORITY)).toBe("10.0.1.20:9901");
     const admin = await connect(SLEEP, "10.96.0.21:9443");
-    expect(admin.get("wasm.hbone_authority")).toBe("10.0.1.20:443");
-    expect(admin.get("wasm.upstream_service")).toBe("httpbin-admin.default.svc.cluster.local");
+    expect(admin.get(HBONE_AUTHORITY)).toBe("10.0.1.20:443");
+    expect(admin.get(UPSTREAM_SERVICE)).toBe("httpbin-admin.default.svc.cluster.local");
     const unexposed = await connect(SLEEP, "10.96.0.21:9999");
-    expect(unexposed.get("envoy.tcp_proxy.cluster")).toBe("BlackHoleCluster");
-    expect(unexposed.get("wasm.hbone_route")).toBe("blackhole");
+    expect(unexposed.get(TCP_PROXY_CLUSTER)).toBe("BlackHoleCluster");
+    expect(unexposed.get(HBONE_ROUTE)).toBe("blackhole");
   });
 
   it("spreads connections to a service over its backends", async () => {
@@ -99,97 +100,97 @@ describe("hbone-outbound: hop rules (istio-facts §1.3)", () => {
     for (let i = 0; i < 6; i++) {
       const c = host.tcpConnection({ filters: [plugin], properties: { "source.address": SLEEP, "destination.address": "10.96.2.30:9080" } });
       c.open();
-      targets.add(c.filterState.plain("envoy.network.transport_socket.original_dst_address"));
-      expect(c.filterState.plain("wasm.hbone_authority")).toBe(c.filterState.plain("envoy.network.transport_socket.original_dst_address")!.replace(":15008", ":9080"));
+      targets.add(c.filterState.plain(ORIGINAL_DST_ADDRESS));
+      expect(c.filterState.plain(HBONE_AUTHORITY)).toBe(c.filterState.plain(ORIGINAL_DST_ADDRESS)!.replace(":15008", ":9080"));
     }
     expect([...targets].sort()).toEqual(["10.0.2.31:15008", "10.0.2.32:15008"]);
   });
 
   it("sends service traffic through the service's waypoint with :authority = the VIP:port dialled", async () => {
     const { get } = await connect(SLEEP, "10.96.2.40:9080");
-    expect(get("envoy.tcp_proxy.cluster")).toBe("hbone_originate");
-    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.2.99:15008");
-    expect(get("wasm.hbone_authority")).toBe("10.96.2.40:9080");
-    expect(get("wasm.hbone_route")).toBe("waypoint");
+    expect(get(TCP_PROXY_CLUSTER)).toBe("hbone_originate");
+    expect(get(ORIGINAL_DST_ADDRESS)).toBe("10.0.2.99:15008");
+    expect(get(HBONE_AUTHORITY)).toBe("10.96.2.40:9080");
+    expect(get(HBONE_ROUTE)).toBe("waypoint");
     // the waypoint's identity comes from its own table entry when the waypoint reference has none
-    expect(get("envoy.network.upstream_subject_alt_names")).toBe(ID("bookinfo", "bookinfo-waypoint"));
-    expect(get("wasm.upstream_peer_principal")).toBe(ID("bookinfo", "bookinfo-waypoint"));
-    expect(get("wasm.upstream_service")).toBe("ratings.bookinfo.svc.cluster.local");
-    expect(get("wasm.hbone_forwarded")).toBe('for="10.0.0.10:40000";host=ratings.bookinfo.svc.cluster.local');
-    expect(get("wasm.hbone_source")).toBe(ID("default", "sleep") + "\n" + SLEEP_BAGGAGE);
+    expect(get(UPSTREAM_SUBJECT_ALT_NAMES)).toBe(ID("bookinfo", "bookinfo-waypoint"));
+    expect(get(UPSTREAM_PEER_PRINCIPAL)).toBe(ID("bookinfo", "bookinfo-waypoint"));
+    expect(get(UPSTREAM_SERVICE)).toBe("ratings.bookinfo.svc.cluster.local");
+    expect(get(HBONE_FORWARDED)).toBe('for="10.0.0.10:40000";host=ratings.bookinfo.svc.cluster.local');
+    expect(get(HBONE_SOURCE)).toBe(ID("default", "sleep") + "\n" + SLEEP_BAGGAGE);
   });
 
   it("sends workload-addressed traffic through the workload's waypoint, unless it comes from that waypoint", async () => {
     const via = await connect(SLEEP, "10.0.2.50:9080");
-    expect(via.get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.2.99:15008");
-    expect(via.get("wasm.hbone_authority")).toBe("10.0.2.50:9080");
-    expect(via.get("envoy.network.upstream_subject_alt_names")).toBe(ID("bookinfo", "bookinfo-waypoint"));
-    expect(via.get("wasm.upstream_peer")).toContain("k8s.deployment.name=details");
+    expect(via.get(ORIGINAL_DST_ADDRESS)).toBe("10.0.2.99:15008");
+    expect(via.get(HBONE_AUTHORITY)).toBe("10.0.2.50:9080");
+    expect(via.get(UPSTREAM_SUBJECT_ALT_NAMES)).toBe(ID("bookinfo", "bookinfo-waypoint"));
+    expect(via.get(UPSTREAM_PEER)).toContain("k8s.deployment.name=details");
 
     const fromWaypoint = await connect("10.0.2.99:50000", "10.0.2.50:9080");
-    expect(fromWaypoint.get("wasm.hbone_route")).toBe("hbone");
-    expect(fromWaypoint.get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.2.50:15008");
-    expect(fromWaypoint.get("envoy.network.upstream_subject_alt_names")).toBe(ID("bookinfo", "details"));
-    expect(fromWaypoint.get("wasm.hbone_baggage")).toContain("k8s.deployment.name=bookinfo-waypoint");
+    expect(fromWaypoint.get(HBONE_ROUTE)).toBe("hbone");
+    expect(fromWaypoint.get(ORIGINAL_DST_ADDRESS)).toBe("10.0.2.50:15008");
+    expect(fromWaypoint.get(UPSTREAM_SUBJECT_ALT_NAMES)).toBe(ID("bookinfo", "details"));
+    expect(fromWaypoint.get(HBONE_BAGGAGE)).toContain("k8s.deployment.name=bookinfo-waypoint");
   });
 
   it("sends plain TCP to a workload that does not speak HBONE (still translating the service port)", async () => {
     const { get } = await connect(SLEEP, "10.96.3.5:5432");
-    expect(get("envoy.tcp_proxy.cluster")).toBe("PlainTcpCluster");
-    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.3.5:15432");
-    expect(get("envoy.tcp_proxy.disable_tunneling")).toBe("true");
-    expect(get("wasm.hbone_authority")).toBeNull();
-    expect(get("wasm.hbone_baggage")).toBeNull();
-    expect(get("envoy.network.upstream_subject_alt_names")).toBeNull();
-    expect(get("wasm.hbone_route")).toBe("plain");
-    expect(get("wasm.upstream_peer")).toContain("k8s.deployment.name=legacy-db");
-    expect(get("wasm.upstream_peer_principal")).toBeNull();
+    expect(get(TCP_PROXY_CLUSTER)).toBe("PlainTcpCluster");
+    expect(get(ORIGINAL_DST_ADDRESS)).toBe("10.0.3.5:15432");
+    expect(get(DISABLE_TUNNELING)).toBe("true");
+    expect(get(HBONE_AUTHORITY)).toBeNull();
+    expect(get(HBONE_BAGGAGE)).toBeNull();
+    expect(get(UPSTREAM_SUBJECT_ALT_NAMES)).toBeNull();
+    expect(get(HBONE_ROUTE)).toBe("plain");
+    expect(get(UPSTREAM_PEER)).toContain("k8s.deployment.name=legacy-db");
+    expect(get(UPSTREAM_PEER_PRINCIPAL)).toBeNull();
     // plain TCP carries no identity: the source's baggage only
-    expect(get("wasm.hbone_source")).toBe("\n" + SLEEP_BAGGAGE);
+    expect(get(HBONE_SOURCE)).toBe("\n" + SLEEP_BAGGAGE);
   });
 
   it("passes destinations outside the table through as plain TCP to the original destination", async () => {
     const { get } = await connect(SLEEP, "93.184.216.34:443");
-    expect(get("envoy.tcp_proxy.cluster")).toBe("PassthroughCluster");
-    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("93.184.216.34:443");
-    expect(get("envoy.tcp_proxy.disable_tunneling")).toBe("true");
-    expect(get("wasm.hbone_route")).toBe("passthrough");
-    for (const key of ["wasm.hbone_authority", "wasm.hbone_baggage", "wasm.hbone_forwarded", "wasm.upstream_peer", "wasm.upstream_peer_principal"]) {
+    expect(get(TCP_PROXY_CLUSTER)).toBe("PassthroughCluster");
+    expect(get(ORIGINAL_DST_ADDRESS)).toBe("93.184.216.34:443");
+    expect(get(DISABLE_TUNNELING)).toBe("true");
+    expect(get(HBONE_ROUTE)).toBe("passthrough");
+    for (const key of [HBONE_AUTHORITY, HBONE_BAGGAGE, HBONE_FORWARDED, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL]) {
       expect(get(key), key).toBeNull();
     }
-    expect(get("wasm.hbone_source")).toBe("\n" + SLEEP_BAGGAGE);
+    expect(get(HBONE_SOURCE)).toBe("\n" + SLEEP_BAGGAGE);
     // a source outside the table is not described at all
-    expect((await connect("10.9.9.9:1000", "93.184.216.34:443")).get("wasm.hbone_source")).toBeNull();
+    expect((await connect("10.9.9.9:1000", "93.184.216.34:443")).get(HBONE_SOURCE)).toBeNull();
   });
 
   it("blackholes connections to the capture port itself", async () => {
     for (const dst of ["10.0.1.20:15001", "93.184.216.34:15001"]) {
       const { get } = await connect(SLEEP, dst);
-      expect(get("envoy.tcp_proxy.cluster")).toBe("BlackHoleCluster");
-      expect(get("envoy.tcp_proxy.disable_tunneling")).toBe("true");
-      expect(get("envoy.network.transport_socket.original_dst_address")).toBeNull();
-      expect(get("wasm.hbone_source")).toBe("\n" + SLEEP_BAGGAGE);
+      expect(get(TCP_PROXY_CLUSTER)).toBe("BlackHoleCluster");
+      expect(get(DISABLE_TUNNELING)).toBe("true");
+      expect(get(ORIGINAL_DST_ADDRESS)).toBeNull();
+      expect(get(HBONE_SOURCE)).toBe("\n" + SLEEP_BAGGAGE);
     }
   });
 
   it("brackets IPv6 in the dial address, :authority, forwarded and keeps XFF bare", async () => {
     const { get } = await connect("[fd00::10]:5555", "[fd00:96:0:0::20]:80");
-    expect(get("envoy.network.transport_socket.original_dst_address")).toBe("[fd00:1::20]:15008");
-    expect(get("wasm.hbone_authority")).toBe("[fd00:1::20]:8080");
-    expect(get("wasm.hbone_original_dst")).toBe("[fd00:1::20]:8080");
-    expect(get("wasm.hbone_forwarded")).toBe('for="[fd00::10]:5555";host=web.v6.svc.cluster.local');
-    expect(get("wasm.hbone_xff")).toBe("fd00::10");
-    expect(get("wasm.hbone_baggage")).toContain("k8s.deployment.name=sleep");
+    expect(get(ORIGINAL_DST_ADDRESS)).toBe("[fd00:1::20]:15008");
+    expect(get(HBONE_AUTHORITY)).toBe("[fd00:1::20]:8080");
+    expect(get(HBONE_ORIGINAL_DST)).toBe("[fd00:1::20]:8080");
+    expect(get(HBONE_FORWARDED)).toBe('for="[fd00::10]:5555";host=web.v6.svc.cluster.local');
+    expect(get(HBONE_XFF)).toBe("fd00::10");
+    expect(get(HBONE_BAGGAGE)).toContain("k8s.deployment.name=sleep");
     const direct = await connect("[fd00::10]:5555", "[fd00:1::20]:8080");
-    expect(direct.get("envoy.network.transport_socket.original_dst_address")).toBe("[fd00:1::20]:15008");
+    expect(direct.get(ORIGINAL_DST_ADDRESS)).toBe("[fd00:1::20]:15008");
     const out = await connect("[fd00::10]:5555", "[2001:db8::1]:443");
-    expect(out.get("envoy.network.transport_socket.original_dst_address")).toBe("[2001:db8::1]:443");
+    expect(out.get(ORIGINAL_DST_ADDRESS)).toBe("[2001:db8::1]:443");
   });
 
   it("uses the source identity's own HBONE cluster when one is configured", async () => {
     const { get } = await connect("10.0.0.11:1234", "10.0.1.20:80");
-    expect(get("envoy.tcp_proxy.cluster")).toBe("hbone_originate_curl");
-    expect(get("wasm.hbone_baggage")).toBe(
+    expect(get(TCP_PROXY_CLUSTER)).toBe("hbone_originate_curl");
+    expect(get(HBONE_BAGGAGE)).toBe(
       "k8s.cluster.name=Kubernetes,k8s.namespace.name=tools,k8s.pod.name=curl,service.name=curl,service.version=latest",
     );
   });
@@ -198,39 +199,39 @@ describe("hbone-outbound: hop rules (istio-facts §1.3)", () => {
 describe("hbone-outbound: missing entries", () => {
   it("blackholes tunnels from sources outside the table by default, as ztunnel refuses them", async () => {
     const { get } = await connect("10.9.9.9:1000", "10.0.1.20:80");
-    expect(get("envoy.tcp_proxy.cluster")).toBe("BlackHoleCluster");
-    expect(get("wasm.hbone_authority")).toBeNull();
+    expect(get(TCP_PROXY_CLUSTER)).toBe("BlackHoleCluster");
+    expect(get(HBONE_AUTHORITY)).toBeNull();
     // passthrough destinations do not need a known source
-    expect((await connect("10.9.9.9:1000", "8.8.8.8:53")).get("envoy.tcp_proxy.cluster")).toBe("PassthroughCluster");
+    expect((await connect("10.9.9.9:1000", "8.8.8.8:53")).get(TCP_PROXY_CLUSTER)).toBe("PassthroughCluster");
   });
 
   it("follows unknownSource: tunnel (no baggage) or passthrough", async () => {
     const tunnel = await connect("10.9.9.9:1000", "10.0.1.20:80", { ...FIXTURE, unknownSource: "tunnel" });
-    expect(tunnel.get("envoy.tcp_proxy.cluster")).toBe("hbone_originate");
-    expect(tunnel.get("wasm.hbone_authority")).toBe("10.0.1.20:80");
-    expect(tunnel.get("wasm.hbone_baggage")).toBeNull();
-    expect(tunnel.get("wasm.hbone_source")).toBeNull();
-    expect(tunnel.get("wasm.hbone_forwarded")).toBe('for="10.9.9.9:1000"');
+    expect(tunnel.get(TCP_PROXY_CLUSTER)).toBe("hbone_originate");
+    expect(tunnel.get(HBONE_AUTHORITY)).toBe("10.0.1.20:80");
+    expect(tunnel.get(HBONE_BAGGAGE)).toBeNull();
+    expect(tunnel.get(HBONE_SOURCE)).toBeNull();
+    expect(tunnel.get(HBONE_FORWARDED)).toBe('for="10.9.9.9:1000"');
     const pass = await connect("10.9.9.9:1000", "10.0.1.20:80", { ...FIXTURE, unknownSource: "passthrough" });
-    expect(pass.get("envoy.tcp_proxy.cluster")).toBe("PassthroughCluster");
-    expect(pass.get("envoy.network.transport_socket.original_dst_address")).toBe("10.0.1.20:80");
+    expect(pass.get(TCP_PROXY_CLUSTER)).toBe("PassthroughCluster");
+    expect(pass.get(ORIGINAL_DST_ADDRESS)).toBe("10.0.1.20:80");
   });
 
   it("blackholes when Envoy gives no usable original destination", async () => {
     for (const dst of [null, "", "garbage", "10.0.1.20", "[fd00::1", "10.0.1.20:99999"]) {
       const { get, host } = await connect(SLEEP, dst);
-      expect(get("envoy.tcp_proxy.cluster"), String(dst)).toBe("BlackHoleCluster");
+      expect(get(TCP_PROXY_CLUSTER), String(dst)).toBe("BlackHoleCluster");
       expect(host.traps).toEqual([]);
     }
   });
 
   it("treats a missing source address as an unknown source", async () => {
-    expect((await connect(null, "10.0.1.20:80")).get("envoy.tcp_proxy.cluster")).toBe("BlackHoleCluster");
+    expect((await connect(null, "10.0.1.20:80")).get(TCP_PROXY_CLUSTER)).toBe("BlackHoleCluster");
   });
 
   it("with an empty table everything is passthrough", async () => {
     const { get } = await connect(SLEEP, "10.0.1.20:80", { workloads: [] });
-    expect(get("envoy.tcp_proxy.cluster")).toBe("PassthroughCluster");
+    expect(get(TCP_PROXY_CLUSTER)).toBe("PassthroughCluster");
   });
 });
 
@@ -238,18 +239,18 @@ describe("hbone-outbound: headers per configuration", () => {
   it("publishes only the headers that are enabled", async () => {
     const config = { ...FIXTURE, headers: { baggage: false, forwarded: false, xForwardedFor: false, traceparent: false, originalDstHost: false } };
     const { get } = await connect(SLEEP, "10.0.1.20:80", config);
-    expect(get("wasm.hbone_authority")).toBe("10.0.1.20:80");
-    for (const key of ["wasm.hbone_baggage", "wasm.hbone_forwarded", "wasm.hbone_xff", "wasm.hbone_traceparent", "wasm.hbone_original_dst"]) {
+    expect(get(HBONE_AUTHORITY)).toBe("10.0.1.20:80");
+    for (const key of [HBONE_BAGGAGE, HBONE_FORWARDED, HBONE_XFF, HBONE_TRACEPARENT, HBONE_ORIGINAL_DST]) {
       expect(get(key), key).toBeNull();
     }
     // what istio-stats reads does not depend on what goes on the wire
-    expect(get("wasm.hbone_source")).toBe(ID("default", "sleep") + "\n" + SLEEP_BAGGAGE);
+    expect(get(HBONE_SOURCE)).toBe(ID("default", "sleep") + "\n" + SLEEP_BAGGAGE);
   });
 
   it("skips the per-connection SAN check when verifyPeerIdentity is false", async () => {
     const { get } = await connect(SLEEP, "10.0.1.20:80", { ...FIXTURE, verifyPeerIdentity: false });
-    expect(get("envoy.network.upstream_subject_alt_names")).toBeNull();
-    expect(get("wasm.upstream_peer_principal")).toBe(ID("default", "httpbin"));
+    expect(get(UPSTREAM_SUBJECT_ALT_NAMES)).toBeNull();
+    expect(get(UPSTREAM_PEER_PRINCIPAL)).toBe(ID("default", "httpbin"));
   });
 
   it("makes a fresh traceparent per connection", async () => {
@@ -258,7 +259,7 @@ describe("hbone-outbound: headers per configuration", () => {
     for (let i = 0; i < 50; i++) {
       const c = host.tcpConnection({ filters: [plugin], properties: { "source.address": SLEEP, "destination.address": "10.0.1.20:80" } });
       c.open();
-      values.add(c.filterState.plain("wasm.hbone_traceparent"));
+      values.add(c.filterState.plain(HBONE_TRACEPARENT));
     }
     expect(values.size).toBe(50);
   });
@@ -334,7 +335,7 @@ describe("hbone-outbound: robustness and cost", () => {
         const c = host.tcpConnection({ filters: [plugin], properties: { "source.address": src, "destination.address": dst } });
         c.open();
         c.closeDownstream("remote");
-        expect(c.filterState.plain("envoy.tcp_proxy.cluster")).not.toBeNull();
+        expect(c.filterState.plain(TCP_PROXY_CLUSTER)).not.toBeNull();
       }
     }
     expect(host.traps).toEqual([]);
@@ -377,15 +378,15 @@ describe("hbone-outbound: property-based addresses", () => {
         const c = host.tcpConnection({ filters: [plugin], properties: { "source.address": src, "destination.address": dst } });
         c.open();
         const fs = c.filterState;
-        const route = fs.plain("wasm.hbone_route");
+        const route = fs.plain(HBONE_ROUTE);
         expect(["hbone", "waypoint", "plain", "passthrough", "blackhole"]).toContain(route);
         const tunnelled = route === "hbone" || route === "waypoint";
-        expect(fs.plain("envoy.tcp_proxy.disable_tunneling")).toBe(tunnelled ? null : "true");
+        expect(fs.plain(DISABLE_TUNNELING)).toBe(tunnelled ? null : "true");
         if (tunnelled) {
-          expect(fs.plain("wasm.hbone_authority")).toMatch(/^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:.]+\]):\d+$/);
-          expect(fs.plain("envoy.network.transport_socket.original_dst_address")).toMatch(/:15008$/);
+          expect(fs.plain(HBONE_AUTHORITY)).toMatch(/^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:.]+\]):\d+$/);
+          expect(fs.plain(ORIGINAL_DST_ADDRESS)).toMatch(/:15008$/);
         }
-        if (route === "blackhole") expect(fs.plain("envoy.tcp_proxy.cluster")).toBe("BlackHoleCluster");
+        if (route === "blackhole") expect(fs.plain(TCP_PROXY_CLUSTER)).toBe("BlackHoleCluster");
         c.closeDownstream("remote");
       }),
       { numRuns: 400 },

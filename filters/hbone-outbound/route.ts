@@ -1,4 +1,4 @@
-// Where one captured connection goes: the hop rules of ztunnel's outbound path (istio-facts §1.3).
+// Where one captured connection goes: the hop rules of ztunnel's outbound path (docs/envoy-facts.md: hbone-outbound-hops).
 //
 //   destination                              → route     dial                    CONNECT :authority
 //   port == capture port                     → blackhole –                       –

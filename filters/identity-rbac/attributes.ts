@@ -6,15 +6,14 @@
 // under a key no Wasm filter can write (lib/peer-principal.ts). No header (baggage, forwarded,
 // x-forwarded-client-cert, x-forwarded-for, ...) is ever consulted for the peer, its namespace or its address.
 import { HeaderPair, getPropertyString, requestHeaders } from "../../sdk";
-import { IpAddress, SocketAddress, parseHostPort, parseSocketAddress } from "../../lib/address";
+import { IpAddress, SocketAddress, parseHostPort } from "../../lib/address";
 import { SpiffeId, parseSpiffeId, principalOf } from "../../lib/spiffe";
 import { stripQueryAndFragment } from "../../lib/istio-match";
 import { firstUriSan } from "../../lib/peer-principal";
+import { DESTINATION_ADDRESS, SOURCE_ADDRESS, readAddress } from "../common/properties";
 import { Mode } from "./mode";
 
 const PEER_URI_SAN = ["connection", "uri_san_peer_certificate"];
-const SOURCE_ADDRESS = ["source", "address"];
-const DESTINATION_ADDRESS = ["destination", "address"];
 const REQUESTED_SERVER_NAME = ["connection", "requested_server_name"];
 
 export class Attributes {
@@ -83,8 +82,7 @@ export class Attributes {
   private loadSource(): void {
     if (this.sourceLoaded) return;
     this.sourceLoaded = true;
-    const text = getPropertyString(SOURCE_ADDRESS);
-    if (text !== null) this.sourceValue = parseSocketAddress(text);
+    this.sourceValue = readAddress(SOURCE_ADDRESS);
   }
 
   /** The downstream peer address (`source.address`). */
@@ -111,9 +109,7 @@ export class Attributes {
       this.destinationPortValue = hp.port;
       return;
     }
-    const text = getPropertyString(DESTINATION_ADDRESS);
-    if (text === null) return;
-    const addr = parseSocketAddress(text);
+    const addr = readAddress(DESTINATION_ADDRESS);
     if (addr === null) return;
     this.destinationIpValue = addr.ip;
     this.destinationPortValue = addr.port;

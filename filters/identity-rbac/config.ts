@@ -12,17 +12,17 @@
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { IpAddress, parseIp } from "../../lib/address";
 import { JsonValue } from "../../lib/json";
-import { peerPrincipalKeyProblem } from "../../lib/peer-principal";
+import { readPeerPrincipalKey } from "../../lib/peer-principal";
 import { Mode, modeName, usesZtunnelSemantics } from "./mode";
 import { Policy } from "./policy";
 import { parsePolicy } from "./policy-parser";
 import { lowerForZtunnel } from "./ztunnel-lowering";
-import { Workload, policyApplies } from "./workload";
+import { ProtectedWorkload, policyApplies } from "./protected-workload";
 
 export class PluginConfig {
-  workloads: Array<Workload> = [];
+  workloads: Array<ProtectedWorkload> = [];
   /** The workload without addresses, used when no address matches (null = unknown destinations are denied). */
-  catchAll: Workload | null = null;
+  catchAll: ProtectedWorkload | null = null;
   rootNamespace: string = "istio-system";
   dryRun: bool = false;
   denyStatus: i32 = 403;
@@ -43,7 +43,7 @@ export class PluginConfig {
   }
 
   /** The workload a connection/request is for, by destination IP; the catch-all when none has that address. */
-  workloadFor(ip: IpAddress | null): Workload | null {
+  workloadFor(ip: IpAddress | null): ProtectedWorkload | null {
     if (ip !== null) {
       for (let i = 0; i < this.workloads.length; i++) {
         const w = unchecked(this.workloads[i]);
@@ -61,8 +61,8 @@ export class PluginConfig {
 
 const LABEL_NAME_MAX: i32 = 317; // prefix (253) + "/" + name (63)
 
-function parseWorkload(w: ConfigReader): Workload {
-  const workload = new Workload(w.optionalString("name", "", false), w.requiredString("namespace"), w.optionalStringMap("labels"));
+function parseWorkload(w: ConfigReader): ProtectedWorkload {
+  const workload = new ProtectedWorkload(w.optionalString("name", "", false), w.requiredString("namespace"), w.optionalStringMap("labels"));
   const addresses = w.optionalArray("addresses");
   const texts = addresses.strings();
   for (let i = 0; i < texts.length; i++) {
@@ -101,12 +101,7 @@ export function parseConfig(text: string, mode: Mode): PluginConfig {
   config.statPrefix = r.optionalString("statPrefix", "identity_rbac." + modeName(mode), false);
   if (r.has("statPrefix") && !isStatName(config.statPrefix)) r.fail("statPrefix", "use lower-case letters, digits, '_' and '.'");
 
-  if (r.has("peerPrincipalFilterState")) {
-    const key = r.optionalString("peerPrincipalFilterState", "", true);
-    const problem = peerPrincipalKeyProblem(key);
-    if (problem.length > 0) r.fail("peerPrincipalFilterState", problem);
-    else config.peerPrincipalFilterState = key;
-  }
+  config.peerPrincipalFilterState = readPeerPrincipalKey(r);
 
   const deny = r.optionalObject("denyResponse");
   if (mode == Mode.Connect) {

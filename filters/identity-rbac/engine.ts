@@ -4,7 +4,7 @@
 import { Attributes } from "./attributes";
 import { ruleMatches } from "./matcher";
 import { Rule } from "./policy";
-import { PolicySet } from "./workload";
+import { PolicySet } from "./protected-workload";
 
 export const NO_POLICY = "none";
 

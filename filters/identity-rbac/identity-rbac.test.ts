@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { parse as parseYaml } from "yaml";
 import { FilterState, Host, LifeSpan, PluginLoadError, envoyImportNames } from "../../emulator/index.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
+import { IDENTITY_RBAC_AUDIT_POLICY, ISTIO_PEER_PRINCIPAL, ORIGINAL_DST_REMOTE_IP } from "../../lib/filter-state-keys.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const WASM = here("../../build/identity-rbac.wasm");
@@ -248,7 +249,7 @@ describe("peer principal from Envoy's set_filter_state (an internal listener beh
   // waypoint.yaml: connect_terminate copies %DOWNSTREAM_PEER_URI_SAN% into `io.istio.peer_principal` (factory
   // envoy.string, shared_with_upstream ONCE); main_internal's connection receives it with Connection life span and
   // has no certificate of its own. The emulator stores it as Envoy's set_filter_state does: a string object.
-  const TRUSTED = "io.istio.peer_principal";
+  const TRUSTED = ISTIO_PEER_PRINCIPAL;
 
   function internalConnection(value: string | null): FilterState {
     const fs = new FilterState(LifeSpan.Connection);
@@ -330,7 +331,7 @@ describe("peer principal from Envoy's set_filter_state (an internal listener beh
     ["wasm.peer_principal", "proxy_set_property"],
     ["wasm.io.istio.peer_principal", "proxy_set_property"],
     ["envoy.string", "set_envoy_filter_state"],
-    ["envoy.filters.listener.original_dst.remote_ip", "set_envoy_filter_state"],
+    [ORIGINAL_DST_REMOTE_IP, "set_envoy_filter_state"],
     ["", "1..256"],
     ["io.istio.peer principal", "printable"],
   ])("rejects peerPrincipalFilterState %j at configure", async (key, reason) => {
@@ -532,7 +533,7 @@ describe("audit and logging", () => {
     const s = l7Request(host, plugin, SLEEP);
     expect(s.localResponse).toBeNull();
     expect(counters(host, "wasmcustom.identity_rbac.l7")).toEqual({ allowed: 1, denied: 0, dryRunDenied: 0, audited: 1 });
-    expect(s.filterState.plain("wasm.identity_rbac.audit_policy")).toBe("ns[foo]-policy[audit-all]-rule[0]");
+    expect(s.filterState.plain(IDENTITY_RBAC_AUDIT_POLICY)).toBe("ns[foo]-policy[audit-all]-rule[0]");
   });
 
   it("allowed decisions are logged only at debug level", async () => {

@@ -1,17 +1,16 @@
 // The plugin's root context: configuration, counters, and the per-request decision shared by all modes.
-import { HttpContext, LogLevel, RootContext, TcpContext, formatInt, log, setPropertyString } from "../../sdk";
+import { HttpContext, LogLevel, RootContext, TcpContext, formatInt, log } from "../../sdk";
+import { IDENTITY_RBAC_AUDIT_POLICY } from "../../lib/filter-state-keys";
+import { setWasmFilterState } from "../common/filter-state";
 import { Attributes } from "./attributes";
 import { PluginConfig, parseConfig } from "./config";
 import { Decision, NO_POLICY, auditMatch, decide, dryRunDenial } from "./engine";
 import { explainPolicies } from "./explain";
 import { Mode, modeName } from "./mode";
-import { Reporter } from "./report";
-import { Workload } from "./workload";
-import { RbacHttpContext } from "./http-filter";
-import { RbacTcpContext } from "./tcp-filter";
-
-/** Filter state (`wasm.identity_rbac.audit_policy`) naming the AUDIT rule that matched, for access logs. */
-const AUDIT_PROPERTY = "identity_rbac.audit_policy";
+import { DecisionLog } from "./decision-log";
+import { ProtectedWorkload } from "./protected-workload";
+import { RbacHttpContext } from "./http-stream";
+import { RbacTcpContext } from "./tcp-stream";
 
 /** What to do with a connection or request. */
 export class Verdict {
@@ -20,7 +19,7 @@ export class Verdict {
 
 export class RbacRoot extends RootContext {
   config: PluginConfig | null = null;
-  reporter: Reporter | null = null;
+  decisionLog: DecisionLog | null = null;
 
   constructor(id: u32, public mode: Mode) {
     super(id);
@@ -33,7 +32,7 @@ export class RbacRoot extends RootContext {
       return false;
     }
     this.config = config;
-    this.reporter = new Reporter(config.statPrefix, modeName(this.mode));
+    this.decisionLog = new DecisionLog(config.statPrefix, modeName(this.mode));
     if (log.enabled(LogLevel.Info)) {
       log.info("identity-rbac: " + modeName(this.mode) + " mode, " + formatInt(config.policyCount) + " policies, " +
         formatInt(config.workloads.length) + " workload(s)" + (config.dryRun ? ", dry-run" : ""));
@@ -52,11 +51,11 @@ export class RbacRoot extends RootContext {
   /** Decides, counts and logs. `malformed` is a reason to fail closed before looking at policies. */
   evaluate(attrs: Attributes, malformed: string = ""): Verdict {
     const config = this.config!;
-    const reporter = this.reporter!;
-    let workload: Workload | null = null;
+    const decisionLog = this.decisionLog!;
+    let workload: ProtectedWorkload | null = null;
     if (malformed.length == 0) workload = config.selectsByAddress ? config.workloadFor(attrs.destinationIp) : config.catchAll;
     if (workload === null) {
-      reporter.unattributable(attrs, malformed.length > 0 ? malformed : "no-workload-for-destination", config.dryRun);
+      decisionLog.unattributable(attrs, malformed.length > 0 ? malformed : "no-workload-for-destination", config.dryRun);
       return new Verdict(!config.dryRun, NO_POLICY);
     }
     const set = workload.policies;
@@ -65,19 +64,19 @@ export class RbacRoot extends RootContext {
     if (set.audit.length > 0) {
       const audited = auditMatch(set, attrs);
       if (audited !== null) {
-        reporter.audit(audited, attrs, label);
-        setPropertyString(AUDIT_PROPERTY, audited);
+        decisionLog.audit(audited, attrs, label);
+        setWasmFilterState(IDENTITY_RBAC_AUDIT_POLICY, audited); // names the AUDIT rule that matched, for access logs
       }
     }
     const d: Decision = decide(set, attrs);
     if (!d.allowed && config.dryRun) {
-      reporter.wouldDeny(d, attrs, label);
+      decisionLog.wouldDeny(d, attrs, label);
       return new Verdict(false, d.policy);
     }
-    reporter.decision(d, attrs, label);
+    decisionLog.decision(d, attrs, label);
     if (d.allowed && set.hasDryRun) {
       const shadow = dryRunDenial(set, attrs, d);
-      if (shadow !== null) reporter.wouldDeny(shadow, attrs, label);
+      if (shadow !== null) decisionLog.wouldDeny(shadow, attrs, label);
     }
     return new Verdict(!d.allowed, d.policy);
   }

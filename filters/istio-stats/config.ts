@@ -4,9 +4,9 @@ import { PeerMetadata } from "../../lib/baggage";
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { parseSpiffeId } from "../../lib/spiffe";
 import { parseDecimal } from "../../lib/strings";
-import { peerPrincipalKeyProblem } from "../../lib/peer-principal";
+import { readPeerPrincipalKey } from "../../lib/peer-principal";
+import * as keys from "../../lib/filter-state-keys";
 import { METRIC_NAMES } from "./series";
-import { Workload } from "./workload";
 
 export enum Reporter {
   Source = 0,
@@ -33,7 +33,7 @@ export class StatsConfig {
   reporterGiven: bool = false;
   reporter: Reporter = Reporter.Destination;
   /** The workload this proxy runs for; fields left empty are filled from node metadata. */
-  local: Workload = new PeerMetadata();
+  local: PeerMetadata = new PeerMetadata();
   localPrincipal: string = "";
   service: ServiceIdentity = new ServiceIdentity();
   disableHostHeaderFallback: bool = false;
@@ -43,20 +43,20 @@ export class StatsConfig {
   tcpReportingMs: u32 = DEFAULT_TCP_REPORTING_MS;
   /** Indexed like series.ts METRIC_NAMES / M_*. */
   dropped: StaticArray<bool> = new StaticArray<bool>(METRIC_NAMES.length);
-  downstreamPeerKey: string = "wasm.downstream_peer";
-  upstreamPeerKey: string = "wasm.upstream_peer";
-  upstreamPeerPrincipalKey: string = "wasm.upstream_peer_principal";
+  downstreamPeerKey: string = keys.DOWNSTREAM_PEER;
+  upstreamPeerKey: string = keys.UPSTREAM_PEER;
+  upstreamPeerPrincipalKey: string = keys.UPSTREAM_PEER_PRINCIPAL;
   /** Destination service hostname published by hbone-outbound (source reporter). */
-  upstreamServiceKey: string = "wasm.upstream_service";
+  upstreamServiceKey: string = keys.UPSTREAM_SERVICE;
   /**
    * The source workload hbone-outbound matched (source reporter on a node-level proxy): `<principal>\n<baggage>`, the
    * principal only for tunnelled routes; a value without a line break is baggage alone.
    */
-  sourcePeerKey: string = "wasm.hbone_source";
+  sourcePeerKey: string = keys.HBONE_SOURCE;
   /** hbone-outbound's route (`hbone`, `waypoint`, `plain`, `passthrough`, `blackhole`), source reporter. */
-  routeKey: string = "wasm.hbone_route";
+  routeKey: string = keys.HBONE_ROUTE;
   /** Peer metadata used when the peer filter state is absent (never a principal). */
-  peerFallback: Workload = new PeerMetadata();
+  peerFallback: PeerMetadata = new PeerMetadata();
   /**
    * Filter-state key with the downstream peer's URI SAN copied by Envoy's set_filter_state
    * (`%DOWNSTREAM_PEER_URI_SAN%`), read instead of the connection's certificate; "" = the certificate.
@@ -77,9 +77,10 @@ export function parseStatsConfig(text: string): StatsConfig {
   const local = r.optionalObject("local");
   if (local !== null) {
     readWorkload(local, c.local);
-    const principal = local.optionalString("principal", "", false);
+    const identityKey = local.renamed("principal", "identity");
+    const principal = local.optionalString(identityKey, "", false);
     if (principal.length > 0 && parseSpiffeId(principal) === null) {
-      local.fail("principal", "must be a SPIFFE id spiffe://<trust-domain>/ns/<ns>/sa/<service-account>");
+      local.fail(identityKey, "must be a SPIFFE id spiffe://<trust-domain>/ns/<ns>/sa/<service-account>");
     } else {
       c.localPrincipal = principal;
     }
@@ -117,23 +118,18 @@ export function parseStatsConfig(text: string): StatsConfig {
     if (name.length > 0) unchecked((c.dropped[METRIC_NAMES.indexOf(name)] = drop));
   }
 
-  const keys = r.optionalObject("peerFilterState");
-  if (keys !== null) {
-    c.downstreamPeerKey = keys.optionalString("downstream", c.downstreamPeerKey);
-    c.upstreamPeerKey = keys.optionalString("upstream", c.upstreamPeerKey);
-    c.upstreamPeerPrincipalKey = keys.optionalString("upstreamPrincipal", c.upstreamPeerPrincipalKey);
-    c.upstreamServiceKey = keys.optionalString("upstreamService", c.upstreamServiceKey);
-    c.sourcePeerKey = keys.optionalString("source", c.sourcePeerKey);
-    c.routeKey = keys.optionalString("route", c.routeKey);
-    keys.finish();
+  const peerKeys = r.optionalObject("peerFilterState");
+  if (peerKeys !== null) {
+    c.downstreamPeerKey = peerKeys.optionalString("downstream", c.downstreamPeerKey);
+    c.upstreamPeerKey = peerKeys.optionalString("upstream", c.upstreamPeerKey);
+    c.upstreamPeerPrincipalKey = peerKeys.optionalString("upstreamPrincipal", c.upstreamPeerPrincipalKey);
+    c.upstreamServiceKey = peerKeys.optionalString("upstreamService", c.upstreamServiceKey);
+    c.sourcePeerKey = peerKeys.optionalString("source", c.sourcePeerKey);
+    c.routeKey = peerKeys.optionalString("route", c.routeKey);
+    peerKeys.finish();
   }
 
-  if (r.has("peerPrincipalFilterState")) {
-    const key = r.optionalString("peerPrincipalFilterState", "", true);
-    const problem = peerPrincipalKeyProblem(key);
-    if (problem.length > 0) r.fail("peerPrincipalFilterState", problem);
-    else c.peerPrincipalFilterState = key;
-  }
+  c.peerPrincipalFilterState = readPeerPrincipalKey(r);
 
   const fallback = r.optionalObject("peerFallback");
   if (fallback !== null) {
@@ -145,8 +141,9 @@ export function parseStatsConfig(text: string): StatsConfig {
   return c;
 }
 
-function readWorkload(r: ConfigReader, w: Workload): void {
-  w.workloadName = r.optionalString("workload", "", false);
+/** The workload fields, named as in lib/workloads.ts (`name` was `workload` before). */
+function readWorkload(r: ConfigReader, w: PeerMetadata): void {
+  w.workloadName = r.optionalString(r.renamed("workload", "name"), "", false);
   w.namespace = r.optionalString("namespace", "", false);
   w.appName = r.optionalString("app", "", false);
   w.appVersion = r.optionalString("version", "", false);

@@ -6,8 +6,9 @@
 // See README.md for the configuration, the labels and the stats_tags Envoy needs.
 export * from "../../sdk/exports";
 import { RootContext, registerRootContext } from "../../sdk";
-import { Mode, StatsRoot } from "./root";
+import { Mode, ROOT_ID_HTTP, ROOT_ID_TCP, ROOT_ID_TUNNEL } from "./mode";
+import { StatsRoot } from "./root";
 
-registerRootContext("http", (id: u32): RootContext => new StatsRoot(id, Mode.Http));
-registerRootContext("tcp", (id: u32): RootContext => new StatsRoot(id, Mode.Tcp));
-registerRootContext("tunnel", (id: u32): RootContext => new StatsRoot(id, Mode.Tunnel));
+registerRootContext(ROOT_ID_HTTP, (id: u32): RootContext => new StatsRoot(id, Mode.Http));
+registerRootContext(ROOT_ID_TCP, (id: u32): RootContext => new StatsRoot(id, Mode.Tcp));
+registerRootContext(ROOT_ID_TUNNEL, (id: u32): RootContext => new StatsRoot(id, Mode.Tunnel));

@@ -4,6 +4,7 @@
 import {
   FilterHeadersStatus, HeaderSnapshot, HttpContext, formatInt, getPropertyInt64, getPropertyString, requestHeaders,
 } from "../../sdk";
+import { GRPC_STATS } from "../../lib/filter-state-keys";
 import { parseDecimal } from "../../lib/strings";
 import { GRPC_RESPONSE_STATUS, REQUEST_PROTOCOL, RESPONSE_CODE, RESPONSE_FLAGS, CONNECTION_SECURITY_POLICY } from "./labels";
 import { PeerLabels, encodeTag } from "./peer-labels";
@@ -17,7 +18,7 @@ const REQUEST_DURATION_PATH: string[] = ["request", "duration"];
 const REQUEST_TOTAL_SIZE_PATH: string[] = ["request", "total_size"];
 const RESPONSE_TOTAL_SIZE_PATH: string[] = ["response", "total_size"];
 const GRPC_STATUS_PATH: string[] = ["response", "grpc_status"];
-const GRPC_STATS_PATH: string[] = ["filter_state", "envoy.filters.http.grpc_stats"];
+const GRPC_STATS_PATH: string[] = ["filter_state", GRPC_STATS];
 
 const NANOS_PER_MILLI: i64 = 1_000_000;
 

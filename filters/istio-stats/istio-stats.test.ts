@@ -1,6 +1,6 @@
 // istio-stats through the emulator: the Prometheus lines Envoy would print for representative traffic.
 //
-// Expected lines are written from Istio's conventions (istio-facts §3; istio/proxy istio_stats.cc and the
+// Expected lines are written from Istio's conventions (docs/envoy-facts.md: istio-labels; istio/proxy istio_stats.cc and the
 // Wasm-era extensions/stats plugin) and Envoy's /stats/prometheus format, with labels in the order of the
 // stats_tags in envoy.yaml (Envoy applies tag extractors in configuration order).
 import { readFileSync } from "node:fs";
@@ -10,6 +10,10 @@ import { parse } from "yaml";
 import { FilterState, Host, LifeSpan, PluginLoadError } from "../../emulator/index.ts";
 import type { HeaderList, Props, TagSpecifier } from "../../emulator/index.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
+import { DOWNSTREAM_BAGGAGE, DOWNSTREAM_PEER, GRPC_STATS, HBONE_BAGGAGE, HBONE_ROUTE, HBONE_SOURCE, ISTIO_PEER_PRINCIPAL, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE } from "../../lib/filter-state-keys.ts";
+
+/** The emulator property that reads filter-state `key` (get_property ["filter_state", key]). */
+const filterStateProperty = (key: string): string => "filter_state." + key;
 
 const MODULE = "build/istio-stats.wasm";
 const LOCAL_REPLY_MODULE = "build/test/istio-stats/local-reply.wasm";
@@ -37,7 +41,7 @@ const HTTPBIN_NODE = {
 };
 const SLEEP_SAN = "spiffe://cluster.local/ns/sleep-ns/sa/sleep";
 const HTTPBIN_SAN = "spiffe://cluster.local/ns/default/sa/httpbin";
-/** What hbone-inbound publishes for a ztunnel-sent baggage (istio-facts §1.4 key order). */
+/** What hbone-inbound publishes for a ztunnel-sent baggage (key order of docs/envoy-facts.md: baggage-format). */
 const SLEEP_BAGGAGE = "k8s.cluster.name=Kubernetes,k8s.namespace.name=sleep-ns,k8s.deployment.name=sleep,service.name=sleep,service.version=v2";
 const HTTPBIN_BAGGAGE = "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=httpbin,service.name=httpbin,service.version=v1";
 const INBOUND_CONFIG = JSON.stringify({
@@ -146,7 +150,7 @@ describe("istio-stats HTTP (reporter=destination)", () => {
   it("reports an mTLS request from a peer known by its baggage with Istio's full label set", async () => {
     const { host, filters } = await inboundHttp();
     for (let i = 0; i < 2; i++) {
-      const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+      const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE } });
       s.sendRequestHeaders([[":method", "POST"], [":path", "/post"], [":authority", "httpbin:8000"], [":scheme", "http"]]);
       s.sendRequestBody("x".repeat(300), true);
       host.advanceTime(12);
@@ -199,7 +203,7 @@ describe("istio-stats HTTP (reporter=destination)", () => {
     // The learned local principal belongs to mTLS connections; a plaintext one (no certificates) gets `unknown`,
     // as on a fresh VM, so labels do not depend on what the VM saw before.
     const { host, filters } = await inboundHttp();
-    const mtls = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+    const mtls = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE } });
     mtls.sendRequestHeaders(GET, true);
     mtls.sendResponseHeaders([[":status", "200"]], true);
     mtls.complete();
@@ -216,7 +220,7 @@ describe("istio-stats HTTP (reporter=destination)", () => {
     const { host, filters } = await inboundHttp();
     const s = host.httpStream({
       filters, connection: MTLS_CONNECTION,
-      properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE, "filter_state.envoy.filters.http.grpc_stats": "3,2" },
+      properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE, [filterStateProperty(GRPC_STATS)]: "3,2" },
     });
     s.sendRequestHeaders([[":method", "POST"], [":path", "/pkg.Echo/Stream"], [":authority", "httpbin:8000"], [":scheme", "http"],
       ["content-type", "application/grpc+proto"]]);
@@ -234,7 +238,7 @@ describe("istio-stats HTTP (reporter=destination)", () => {
 
   it("treats gRPC-Web (application/grpc-web) as http, as Envoy's gRPC test does", async () => {
     const { host, filters } = await inboundHttp();
-    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE } });
     s.sendRequestHeaders([...GET, ["content-type", "application/grpc-web+proto"]], true);
     s.sendResponseHeaders([[":status", "200"]], true);
     s.complete();
@@ -243,7 +247,7 @@ describe("istio-stats HTTP (reporter=destination)", () => {
 
   it("reports the message counts of a long gRPC stream on the timer, then the rest at its end", async () => {
     const { host, filters } = await inboundHttp();
-    const properties: Props = { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE, "filter_state.envoy.filters.http.grpc_stats": "2,1" };
+    const properties: Props = { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE, [filterStateProperty(GRPC_STATS)]: "2,1" };
     const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties });
     s.sendRequestHeaders([[":method", "POST"], [":path", "/pkg.Echo/Stream"], [":authority", "httpbin:8000"], [":scheme", "http"],
       ["content-type", "application/grpc"]]);
@@ -253,7 +257,7 @@ describe("istio-stats HTTP (reporter=destination)", () => {
     expect(lines).toContain(line("istio_request_messages_total", peerLabels(SLEEP_TO_HTTPBIN), 2));
     expect(lines).toContain(line("istio_response_messages_total", peerLabels(SLEEP_TO_HTTPBIN), 1));
     expect(lines.some((l) => l.startsWith("istio_requests_total"))).toBe(false);
-    properties["filter_state.envoy.filters.http.grpc_stats"] = "5,7";
+    properties[filterStateProperty(GRPC_STATS)] = "5,7";
     s.sendRequestBody(new Uint8Array(5), true);
     s.sendResponseTrailers([["grpc-status", "0"]]);
     s.complete();
@@ -272,7 +276,7 @@ describe("istio-stats HTTP (reporter=destination)", () => {
       [":scheme", "http"], ["content-type", "application/grpc"]];
     // Three live streams from three peers (one label set each); the middle one finishes, the first is reset.
     const peers = ["a", "b", "c"].map((name) => `k8s.namespace.name=sleep-ns,k8s.deployment.name=${name},service.name=${name}`);
-    const props: Props[] = peers.map((peer) => ({ "filter_state.wasm.downstream_peer": peer, "filter_state.envoy.filters.http.grpc_stats": "1,1" }));
+    const props: Props[] = peers.map((peer) => ({ [filterStateProperty(DOWNSTREAM_PEER)]: peer, [filterStateProperty(GRPC_STATS)]: "1,1" }));
     const streams = props.map((properties) => {
       const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties });
       s.sendRequestHeaders(grpcRequest);
@@ -287,13 +291,13 @@ describe("istio-stats HTTP (reporter=destination)", () => {
       const found = promLines(host).find((l) => l.startsWith(prefix));
       return found === undefined ? undefined : Number(found.slice(prefix.length));
     };
-    for (const p of props) p["filter_state.envoy.filters.http.grpc_stats"] = "2,2";
+    for (const p of props) p[filterStateProperty(GRPC_STATS)] = "2,2";
     streams[1].sendRequestBody(new Uint8Array(5), true);
     streams[1].sendResponseTrailers([["grpc-status", "0"]]);
     streams[1].complete();
     streams[0].complete(); // ends without a response: reset
     expect([count("a"), count("b"), count("c")]).toEqual([2, 2, undefined]);
-    for (const p of props) p["filter_state.envoy.filters.http.grpc_stats"] = "4,4";
+    for (const p of props) p[filterStateProperty(GRPC_STATS)] = "4,4";
     host.advanceTime(5000);
     expect([count("a"), count("b"), count("c")]).toEqual([2, 2, 4]);
     expect(host.traps).toEqual([]);
@@ -301,17 +305,17 @@ describe("istio-stats HTTP (reporter=destination)", () => {
 
   it("counts local replies of earlier filters with their code and Envoy's response flags", async () => {
     const { host, filters } = await inboundHttp({ withLocalReply: true });
-    const denied = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+    const denied = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE } });
     denied.sendRequestHeaders([...GET, ["x-test-local-reply", "403"]], true);
     denied.complete();
     expect(denied.localResponse?.status).toBe(403);
     // Envoy's router answering 404 for no route sets NR; a 503 after retries UF,URX (bits 5 and 15).
     const noRoute = host.httpStream({ filters, connection: MTLS_CONNECTION,
-      properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE, "response.flags": 1 << 8 } });
+      properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE, "response.flags": 1 << 8 } });
     noRoute.sendRequestHeaders([...GET, ["x-test-local-reply", "404"]], true);
     noRoute.complete();
     const retries = host.httpStream({ filters, connection: MTLS_CONNECTION,
-      properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE, "response.flags": (1 << 5) | (1 << 15) } });
+      properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE, "response.flags": (1 << 5) | (1 << 15) } });
     retries.sendRequestHeaders([...GET, ["x-test-local-reply", "503"]], true);
     retries.complete();
     const lines = promLines(host);
@@ -333,7 +337,7 @@ describe("istio-stats HTTP (reporter=destination)", () => {
     const topBit: [bigint, string] = [2n ** 63n + 32n, "UF,9223372036854775840"];
     for (const flags of [...cases.map((c) => c[0]), topBit[0]]) {
       const s = host.httpStream({ filters, connection: MTLS_CONNECTION,
-        properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE, "response.flags": flags } });
+        properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE, "response.flags": flags } });
       s.sendRequestHeaders(GET, true);
       s.sendResponseHeaders([[":status", "503"]], true);
       s.complete();
@@ -346,7 +350,7 @@ describe("istio-stats HTTP (reporter=destination)", () => {
 
   it("reports response_code 0 for a request reset before any response", async () => {
     const { host, filters } = await inboundHttp();
-    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE,
+    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE,
       "response.flags": 1 << 14 } });
     s.sendRequestHeaders(GET, true);
     s.complete();
@@ -355,7 +359,7 @@ describe("istio-stats HTTP (reporter=destination)", () => {
 
   it("takes the local workload from node metadata when the configuration names no service", async () => {
     const { host, filters } = await inboundHttp({ configuration: '{"reporter":"destination","disableHostHeaderFallback":true}' });
-    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE } });
     s.sendRequestHeaders(GET, true);
     s.sendResponseHeaders([[":status", "200"]], true);
     s.complete();
@@ -367,7 +371,7 @@ describe("istio-stats HTTP (reporter=destination)", () => {
 
   it("falls back to the Host header for destination_service unless disabled", async () => {
     const { host, filters } = await inboundHttp({ configuration: '{"reporter":"destination"}' });
-    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE } });
     s.sendRequestHeaders([[":method", "GET"], [":path", "/"], [":authority", "httpbin.default.svc.cluster.local:8000"], [":scheme", "http"]], true);
     s.sendResponseHeaders([[":status", "200"]], true);
     s.complete();
@@ -394,13 +398,13 @@ describe("istio-stats HTTP (reporter=source)", () => {
     const plugin = await host.loadPlugin({
       module: MODULE, rootId: "http", configuration: JSON.stringify({
         reporter: "source",
-        local: { workload: "sleep", namespace: "sleep-ns", app: "sleep", version: "v2", canonicalService: "sleep",
-          canonicalRevision: "v2", cluster: "Kubernetes", principal: SLEEP_SAN },
+        local: { name: "sleep", namespace: "sleep-ns", app: "sleep", version: "v2", canonicalService: "sleep",
+          canonicalRevision: "v2", cluster: "Kubernetes", identity: SLEEP_SAN },
       }),
     });
     const s = host.httpStream({ filters: [plugin], connection: {
-      "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE, "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN,
-      "filter_state.wasm.upstream_service": "httpbin.default.svc.cluster.local",
+      [filterStateProperty(UPSTREAM_PEER)]: HTTPBIN_BAGGAGE, [filterStateProperty(UPSTREAM_PEER_PRINCIPAL)]: HTTPBIN_SAN,
+      [filterStateProperty(UPSTREAM_SERVICE)]: "httpbin.default.svc.cluster.local",
     } });
     s.sendRequestHeaders(GET, true);
     s.sendResponseHeaders([[":status", "200"]], true);
@@ -422,9 +426,9 @@ describe("istio-stats HTTP (reporter=waypoint)", () => {
     const s = host.httpStream({ filters: [plugin], connection: {
       ...MTLS_CONNECTION, "connection.uri_san_local_certificate": "spiffe://cluster.local/ns/default/sa/waypoint",
     }, properties: {
-      "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE,
-      "filter_state.wasm.upstream_peer": "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=httpbin,service.name=httpbin",
-      "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN,
+      [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE,
+      [filterStateProperty(UPSTREAM_PEER)]: "k8s.cluster.name=Kubernetes,k8s.namespace.name=default,k8s.deployment.name=httpbin,service.name=httpbin",
+      [filterStateProperty(UPSTREAM_PEER_PRINCIPAL)]: HTTPBIN_SAN,
     } });
     s.sendRequestHeaders(GET, true);
     s.sendResponseHeaders([[":status", "200"]], true);
@@ -445,7 +449,7 @@ describe("istio-stats hostile peer metadata", () => {
     const hostile = "k8s.deployment.name=evil%3B.%3Bdestination_service%3D.%3Dpwned,k8s.namespace.name=ns=.=x," +
       "service.name=%0Ainjected,service.version=" + "v".repeat(400) + ",k8s.cluster.name=c%3B.";
     const s = host.httpStream({ filters, connection: { "source.address": "10.0.0.99:40000" },
-      properties: { "filter_state.wasm.downstream_peer": hostile } });
+      properties: { [filterStateProperty(DOWNSTREAM_PEER)]: hostile } });
     s.sendRequestHeaders(GET, true);
     s.sendResponseHeaders([[":status", "200"]], true);
     s.complete();
@@ -471,7 +475,7 @@ describe("istio-stats hostile peer metadata", () => {
     await fc.assert(fc.asyncProperty(text, text, text, async (workload, namespace, app) => {
       const baggage = `k8s.deployment.name=${encodeURIComponent(workload)},k8s.namespace.name=${encodeURIComponent(namespace)},` +
         `service.name=${encodeURIComponent(app)}`;
-      const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": baggage } });
+      const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { [filterStateProperty(DOWNSTREAM_PEER)]: baggage } });
       s.sendRequestHeaders(GET, true);
       s.sendResponseHeaders([[":status", "200"]], true);
       s.complete();
@@ -489,7 +493,7 @@ describe("istio-stats hostile peer metadata", () => {
   it("survives baggage over the W3C limits (peer treated as unknown)", async () => {
     const { host, filters } = await inboundHttp();
     const s = host.httpStream({ filters, connection: { "source.address": "10.0.0.99:40000" },
-      properties: { "filter_state.wasm.downstream_peer": "k8s.namespace.name=" + "a".repeat(9000) } });
+      properties: { [filterStateProperty(DOWNSTREAM_PEER)]: "k8s.namespace.name=" + "a".repeat(9000) } });
     s.sendRequestHeaders(GET, true);
     s.sendResponseHeaders([[":status", "200"]], true);
     s.complete();
@@ -501,7 +505,7 @@ describe("istio-stats hostile peer metadata", () => {
     const memoryPages = () => (filters[0] as unknown as { vm: { mem: { memory: WebAssembly.Memory } } }).vm.mem.memory.buffer.byteLength / 65536;
     const send = (i: number) => {
       const s = host.httpStream({ filters, connection: { ...MTLS_CONNECTION, "connection.uri_san_peer_certificate": `${SLEEP_SAN}-${i}-${"p".repeat(20000)}` },
-        properties: { "filter_state.wasm.downstream_peer": `k8s.deployment.name=w${i},` + "k8s.namespace.name=n".repeat(4000) } });
+        properties: { [filterStateProperty(DOWNSTREAM_PEER)]: `k8s.deployment.name=w${i},` + "k8s.namespace.name=n".repeat(4000) } });
       s.sendRequestHeaders([[":method", "GET"], [":path", "/"], [":authority", `h${i}.` + "x".repeat(30000)], [":scheme", "http"]], true);
       s.sendResponseHeaders([[":status", "200"]], true);
       s.complete();
@@ -534,7 +538,7 @@ describe("istio-stats TCP", () => {
     const plugin = await tcpPlugin(host, JSON.stringify({
       destinationService: { host: "httpbin.default.svc.cluster.local", name: "httpbin", namespace: "default" },
     }), "INBOUND");
-    const c = host.tcpConnection({ filters: [plugin], properties: { ...MTLS_CONNECTION, "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+    const c = host.tcpConnection({ filters: [plugin], properties: { ...MTLS_CONNECTION, [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE } });
     c.open();
     c.downstreamData("a".repeat(100), false);
     c.upstreamData("b".repeat(250), false);
@@ -552,7 +556,7 @@ describe("istio-stats TCP", () => {
     const host = new Host({ statsTags: STATS_TAGS, nodeMetadata: HTTPBIN_NODE });
     const plugin = await tcpPlugin(host, JSON.stringify({ reporter: "destination", tcpReportingDuration: "5s",
       destinationService: { host: "httpbin.default.svc.cluster.local", name: "httpbin", namespace: "default" } }));
-    const c = host.tcpConnection({ filters: [plugin], properties: { ...MTLS_CONNECTION, "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+    const c = host.tcpConnection({ filters: [plugin], properties: { ...MTLS_CONNECTION, [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE } });
     c.open();
     c.downstreamData("a".repeat(100), false);
     c.upstreamData("b".repeat(40), false);
@@ -575,13 +579,13 @@ describe("istio-stats TCP", () => {
 
   it("reports as the source from hbone-outbound's filter state, closed with Envoy's final response flags", async () => {
     const host = new Host({ statsTags: STATS_TAGS });
-    const plugin = await tcpPlugin(host, JSON.stringify({ local: { principal: SLEEP_SAN, cluster: "Kubernetes" } }), "OUTBOUND");
+    const plugin = await tcpPlugin(host, JSON.stringify({ local: { identity: SLEEP_SAN, cluster: "Kubernetes" } }), "OUTBOUND");
     const properties: Props = {
       "source.address": "10.0.0.10:51000", "destination.address": "10.96.0.20:8000",
-      "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE, "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN,
-      "filter_state.wasm.upstream_service": "httpbin.default.svc.cluster.local",
+      [filterStateProperty(UPSTREAM_PEER)]: HTTPBIN_BAGGAGE, [filterStateProperty(UPSTREAM_PEER_PRINCIPAL)]: HTTPBIN_SAN,
+      [filterStateProperty(UPSTREAM_SERVICE)]: "httpbin.default.svc.cluster.local",
       // baggage alone (no principal line): the source principal is the configured local one
-      "filter_state.wasm.hbone_source": SLEEP_BAGGAGE,
+      [filterStateProperty(HBONE_SOURCE)]: SLEEP_BAGGAGE,
     };
     const c = host.tcpConnection({ filters: [plugin], properties });
     c.open();
@@ -627,9 +631,9 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
   /** What hbone-outbound publishes for sleep → httpbin service over HBONE. */
   const TUNNEL: Props = {
     "source.address": "10.0.0.10:51000", "destination.address": "10.96.0.20:8000",
-    "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE, "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN,
-    "filter_state.wasm.upstream_service": "httpbin.default.svc.cluster.local", "filter_state.wasm.hbone_route": "hbone",
-    "filter_state.wasm.hbone_baggage": SLEEP_BAGGAGE, "filter_state.wasm.hbone_source": SLEEP_TUNNELLED,
+    [filterStateProperty(UPSTREAM_PEER)]: HTTPBIN_BAGGAGE, [filterStateProperty(UPSTREAM_PEER_PRINCIPAL)]: HTTPBIN_SAN,
+    [filterStateProperty(UPSTREAM_SERVICE)]: "httpbin.default.svc.cluster.local", [filterStateProperty(HBONE_ROUTE)]: "hbone",
+    [filterStateProperty(HBONE_BAGGAGE)]: SLEEP_BAGGAGE, [filterStateProperty(HBONE_SOURCE)]: SLEEP_TUNNELLED,
   };
   /** ztunnel / Istio for plain TCP to something outside the mesh: the source workload, no principal, the cluster name. */
   const SLEEP_TO_CLUSTER = (cluster: string): Record<string, string> => tcpLabels({
@@ -672,8 +676,8 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
 
   it("labels a tunnelled source hbone-outbound did not describe unknown (a node proxy configures no workload)", async () => {
     const unknownSource: Record<string, string> = { ...TUNNEL, "source.address": "10.9.9.9:5000" };
-    delete unknownSource["filter_state.wasm.hbone_source"];
-    delete unknownSource["filter_state.wasm.hbone_baggage"];
+    delete unknownSource[filterStateProperty(HBONE_SOURCE)];
+    delete unknownSource[filterStateProperty(HBONE_BAGGAGE)];
     const { host } = await open(NODE_CONFIG, unknownSource);
     const labels = tcpLabels({
       ...SLEEP_TO_HTTPBIN, source_workload: "unknown", source_workload_namespace: "unknown", source_principal: "unknown",
@@ -687,8 +691,8 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
       ["passthrough", "PassthroughCluster", "93.184.216.34:443"], ["blackhole", "BlackHoleCluster", "10.0.0.20:15001"],
     ] as const) {
       const { host, calls } = await open(NODE_CONFIG, {
-        "source.address": "10.0.0.10:51000", "destination.address": destination, "filter_state.wasm.hbone_route": route,
-        "filter_state.wasm.hbone_source": SLEEP_PLAIN,
+        "source.address": "10.0.0.10:51000", "destination.address": destination, [filterStateProperty(HBONE_ROUTE)]: route,
+        [filterStateProperty(HBONE_SOURCE)]: SLEEP_PLAIN,
       });
       expect(promLines(host)).toContain(line("istio_tcp_connections_opened_total", SLEEP_TO_CLUSTER(cluster), 2));
       expect(promLines(host)).toContain(line("istio_tcp_connections_closed_total", SLEEP_TO_CLUSTER(cluster), 2));
@@ -700,16 +704,16 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
   it("never reports a source principal for plain TCP, even one hbone-outbound did not publish as such", async () => {
     // A principal line on a passthrough route (not what hbone-outbound writes) is still not a tunnel's identity.
     const { host } = await open(NODE_CONFIG, { "source.address": "10.0.0.10:51000", "destination.address": "93.184.216.34:443",
-      "filter_state.wasm.hbone_route": "passthrough", "filter_state.wasm.hbone_source": SLEEP_TUNNELLED });
+      [filterStateProperty(HBONE_ROUTE)]: "passthrough", [filterStateProperty(HBONE_SOURCE)]: SLEEP_TUNNELLED });
     expect(promLines(host)).toContain(line("istio_tcp_connections_opened_total", SLEEP_TO_CLUSTER("PassthroughCluster"), 2));
   });
 
   it("names the cluster for passthrough without hbone-outbound's source too (source from the configuration, principal unknown)", async () => {
     const { host } = await open(JSON.stringify({
       reporter: "source",
-      local: { workload: "sleep", namespace: "sleep-ns", app: "sleep", version: "v2", canonicalService: "sleep",
-        canonicalRevision: "v2", cluster: "Kubernetes", principal: SLEEP_SAN },
-    }), { "source.address": "10.0.0.10:51000", "destination.address": "93.184.216.34:443", "filter_state.wasm.hbone_route": "passthrough" });
+      local: { name: "sleep", namespace: "sleep-ns", app: "sleep", version: "v2", canonicalService: "sleep",
+        canonicalRevision: "v2", cluster: "Kubernetes", identity: SLEEP_SAN },
+    }), { "source.address": "10.0.0.10:51000", "destination.address": "93.184.216.34:443", [filterStateProperty(HBONE_ROUTE)]: "passthrough" });
     expect(promLines(host)).toContain(line("istio_tcp_connections_opened_total", SLEEP_TO_CLUSTER("PassthroughCluster"), 2));
   });
 
@@ -765,8 +769,8 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
     const host = new Host({ statsTags: STATS_TAGS });
     const plugin = await host.loadPlugin({ module: MODULE, rootId: "http", configuration: NODE_CONFIG });
     const s = host.httpStream({ filters: [plugin], connection: {
-      "source.address": "10.0.0.10:51000", "destination.address": "93.184.216.34:80", "filter_state.wasm.hbone_route": "passthrough",
-      "filter_state.wasm.hbone_source": SLEEP_PLAIN,
+      "source.address": "10.0.0.10:51000", "destination.address": "93.184.216.34:80", [filterStateProperty(HBONE_ROUTE)]: "passthrough",
+      [filterStateProperty(HBONE_SOURCE)]: SLEEP_PLAIN,
     } });
     s.sendRequestHeaders([[":method", "GET"], [":path", "/"], [":authority", "example.com"], [":scheme", "http"]], true);
     s.sendResponseHeaders([[":status", "200"]], true);
@@ -780,12 +784,12 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
 describe("istio-stats peer principal from Envoy's set_filter_state (waypoint main_internal)", () => {
   // waypoint.yaml: connect_terminate copies %DOWNSTREAM_PEER_URI_SAN% into io.istio.peer_principal (envoy.string,
   // shared with the internal connection); main_internal sees no certificate itself.
-  const TRUSTED = "io.istio.peer_principal";
+  const TRUSTED = ISTIO_PEER_PRINCIPAL;
   const WAYPOINT_CONFIG = JSON.stringify({
     reporter: "waypoint", disableHostHeaderFallback: true,
-    local: { workload: "waypoint", namespace: "default", cluster: "Kubernetes", principal: "spiffe://cluster.local/ns/default/sa/waypoint" },
+    local: { name: "waypoint", namespace: "default", cluster: "Kubernetes", identity: "spiffe://cluster.local/ns/default/sa/waypoint" },
     destinationService: { host: "httpbin.default.svc.cluster.local", name: "httpbin", namespace: "default" },
-    peerFilterState: { downstream: "ambient_wasm.downstream_baggage" },
+    peerFilterState: { downstream: DOWNSTREAM_BAGGAGE },
     peerPrincipalFilterState: TRUSTED,
   });
 
@@ -794,9 +798,9 @@ describe("istio-stats peer principal from Envoy's set_filter_state (waypoint mai
     const plugin = await host.loadPlugin({ module: MODULE, rootId: "http", configuration: WAYPOINT_CONFIG });
     const connectionFilterState = new FilterState(LifeSpan.Connection);
     if (value !== null) connectionFilterState.set(TRUSTED, value, LifeSpan.Connection);
-    connectionFilterState.set("ambient_wasm.downstream_baggage", SLEEP_BAGGAGE, LifeSpan.Connection);
+    connectionFilterState.set(DOWNSTREAM_BAGGAGE, SLEEP_BAGGAGE, LifeSpan.Connection);
     const s = host.httpStream({ filters: [plugin], connection: { "source.address": "10.0.0.10:51000", ...extra.props }, connectionFilterState, properties: {
-      "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE, "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN,
+      [filterStateProperty(UPSTREAM_PEER)]: HTTPBIN_BAGGAGE, [filterStateProperty(UPSTREAM_PEER_PRINCIPAL)]: HTTPBIN_SAN,
     } });
     s.sendRequestHeaders([...GET, ...(extra.headers ?? [])], true);
     s.sendResponseHeaders([[":status", "200"]], true);
@@ -840,7 +844,7 @@ describe("istio-stats tunnel mode (HBONE CONNECT terminate)", () => {
 
   it("reports each CONNECT stream as a TCP connection", async () => {
     const { host, filters } = await tunnel();
-    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE } });
     s.sendRequestHeaders(CONNECT);
     s.sendResponseHeaders([[":status", "200"]]);
     s.sendRequestBody("p".repeat(64));
@@ -859,7 +863,7 @@ describe("istio-stats tunnel mode (HBONE CONNECT terminate)", () => {
 
   it("reports a CONNECT refused by an earlier filter like ztunnel: opened, then closed with DENY", async () => {
     const { host, filters } = await tunnel(true);
-    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE } });
     s.sendRequestHeaders([...CONNECT, ["x-test-local-reply", "401"]]);
     s.complete();
     expect(s.localResponse?.status).toBe(401);
@@ -919,7 +923,9 @@ describe("istio-stats configuration", () => {
     ["unknown reporter", '{"reporter":"sideways"}', "$.reporter: must be one of source, destination, waypoint"],
     ["unknown metric", '{"reporter":"source","metrics":[{"name":"istio_requests_total","drop":true}]}', "$.metrics[0].name: must be one of"],
     ["bad duration", '{"reporter":"source","tcpReportingDuration":"5 seconds"}', "$.tcpReportingDuration: must be a duration"],
-    ["principal without spiffe://", '{"reporter":"source","local":{"principal":"cluster.local/ns/a/sa/b"}}', "$.local.principal: must be a SPIFFE id"],
+    ["identity without spiffe://", '{"reporter":"source","local":{"identity":"cluster.local/ns/a/sa/b"}}', "$.local.identity: must be a SPIFFE id"],
+    ["the old name principal without spiffe://", '{"reporter":"source","local":{"principal":"cluster.local/ns/a/sa/b"}}', "$.local.principal: must be a SPIFFE id"],
+    ["a field under its old and its new name", '{"reporter":"source","local":{"workload":"a","name":"b"}}', "$.local.workload: old name of \"name\""],
     ["misspelt field", '{"reporter":"source","destinationservice":{}}', "$.destinationservice: unknown field"],
     ["wrong type", '{"reporter":"source","disableHostHeaderFallback":"yes"}', "$.disableHostHeaderFallback: expected boolean, got string"],
     ["not JSON", "{reporter: source}", "$"],
@@ -937,6 +943,27 @@ describe("istio-stats configuration", () => {
       expect(host.logs.some((l) => l.message.includes("istio-stats: invalid configuration: " + message))).toBe(true);
     });
   }
+
+  it("accepts the old workload field names (workload, principal) with a deprecation warning naming the JSON path", async () => {
+    const labelsWith = async (local: object) => {
+      const host = new Host({ statsTags: STATS_TAGS });
+      const plugin = await host.loadPlugin({ module: MODULE, rootId: "http", configuration: JSON.stringify({ reporter: "source", local }) });
+      const s = host.httpStream({ filters: [plugin], connection: { [filterStateProperty(UPSTREAM_PEER)]: HTTPBIN_BAGGAGE } });
+      s.sendRequestHeaders(GET, true);
+      s.sendResponseHeaders([[":status", "200"]], true);
+      s.complete();
+      const warnings = host.logs.filter((l) => l.message.includes("deprecated field name")).map((l) => l.message);
+      return { lines: promLines(host), warnings };
+    };
+    const current = await labelsWith({ name: "sleep", namespace: "sleep-ns", identity: SLEEP_SAN });
+    const old = await labelsWith({ workload: "sleep", namespace: "sleep-ns", principal: SLEEP_SAN });
+    expect(current.lines.join("\n")).toContain('source_workload="sleep"');
+    expect(current.lines.join("\n")).toContain(`source_principal="${SLEEP_SAN}"`);
+    expect(old.lines).toEqual(current.lines);
+    expect(current.warnings).toEqual([]);
+    expect(old.warnings.some((m) => m.includes('istio-stats: plugin configuration: $.local.workload: deprecated field name, use "name"'))).toBe(true);
+    expect(old.warnings.some((m) => m.includes('$.local.principal: deprecated field name, use "identity"'))).toBe(true);
+  });
 
   it("rejects an unknown root_id", async () => {
     const host = new Host({ statsTags: STATS_TAGS });
@@ -976,7 +1003,7 @@ describe("istio-stats host calls", () => {
     const perRequest: Record<string, number>[] = [];
     for (let i = 0; i < requests; i++) {
       counter.reset();
-      const s = host.httpStream({ filters: [plugin], connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+      const s = host.httpStream({ filters: [plugin], connection: MTLS_CONNECTION, properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE } });
       s.sendRequestHeaders(GET, true);
       s.sendResponseHeaders([[":status", "200"]], true);
       s.complete();
@@ -1010,7 +1037,7 @@ describe("istio-stats host calls", () => {
     const plugin = await host.loadPlugin({ module: MODULE, rootId: "tcp", configuration: INBOUND_CONFIG });
     const phases: Record<string, number>[] = [];
     for (let i = 0; i < 3; i++) {
-      const c = host.tcpConnection({ filters: [plugin], properties: { ...MTLS_CONNECTION, "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+      const c = host.tcpConnection({ filters: [plugin], properties: { ...MTLS_CONNECTION, [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE } });
       counter.reset();
       c.open();
       phases.push(counter.snapshot());
@@ -1035,8 +1062,8 @@ describe("istio-stats host calls", () => {
     const phases: Record<string, number>[] = [];
     for (let i = 0; i < 3; i++) {
       const s = host.httpStream({ filters: [plugin], connection: MTLS_CONNECTION, properties: {
-        "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE, "filter_state.wasm.upstream_peer": HTTPBIN_BAGGAGE,
-        "filter_state.wasm.upstream_peer_principal": HTTPBIN_SAN, "filter_state.wasm.upstream_service": "httpbin.default.svc.cluster.local",
+        [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE, [filterStateProperty(UPSTREAM_PEER)]: HTTPBIN_BAGGAGE,
+        [filterStateProperty(UPSTREAM_PEER_PRINCIPAL)]: HTTPBIN_SAN, [filterStateProperty(UPSTREAM_SERVICE)]: "httpbin.default.svc.cluster.local",
       } });
       counter.reset();
       s.sendRequestHeaders([[":method", "CONNECT"], [":authority", "10.0.0.20:8000"]]);
@@ -1059,13 +1086,13 @@ describe("istio-stats host calls", () => {
 
   it("does not read a peer filter-state key the configuration turns off (11 calls)", async () => {
     // A sidecar without HBONE has no wasm.downstream_peer to read: "" saves that read on every request.
-    const config = { ...JSON.parse(INBOUND_CONFIG), peerFilterState: { downstream: "" }, peerFallback: { workload: "legacy" } };
+    const config = { ...JSON.parse(INBOUND_CONFIG), peerFilterState: { downstream: "" }, peerFallback: { name: "legacy" } };
     const runs = await measure(JSON.stringify(config), 3);
     expect(total(runs[2])).toBe(11);
     expect(runs[2]["env.proxy_get_property"]).toBe(6);
 
     const { host, filters } = await inboundHttp({ configuration: JSON.stringify(config) });
-    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { "filter_state.wasm.downstream_peer": SLEEP_BAGGAGE } });
+    const s = host.httpStream({ filters, connection: MTLS_CONNECTION, properties: { [filterStateProperty(DOWNSTREAM_PEER)]: SLEEP_BAGGAGE } });
     s.sendRequestHeaders(GET, true);
     s.sendResponseHeaders([[":status", "200"]], true);
     s.complete();

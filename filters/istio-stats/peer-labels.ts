@@ -7,8 +7,8 @@
 // peer's SPIFFE principal before its metadata, and connection_security_policy `mutual_tls`/`none` only where
 // the reporter terminates the downstream connection (source reporters say `unknown`).
 
+import { PeerMetadata } from "../../lib/baggage";
 import { Reporter } from "./config";
-import { Workload } from "./workload";
 import {
   DESTINATION_CANONICAL_SERVICE, DESTINATION_SERVICE, FIELD_SEPARATOR, LABEL_NAMES, REPORTER, UNKNOWN, VALUE_SEPARATOR,
   labelOr,
@@ -26,7 +26,7 @@ export function encodeTag(label: i32, value: string): string {
 /** One side of the exchange as the labels see it. */
 export class Side {
   constructor(
-    public workload: Workload,
+    public workload: PeerMetadata,
     /** SPIFFE URI (with `spiffe://`), "" when unknown. */
     public principal: string,
     /** True for a peer: its namespace is read from its principal first (istio_stats.cc getNamespace). */

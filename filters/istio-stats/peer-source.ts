@@ -16,12 +16,13 @@
 //   resolved for the CONNECT, published under the same keys (`wasm.upstream_peer`, `..._principal`,
 //   `wasm.upstream_service`).
 
+import { PeerMetadata } from "../../lib/baggage";
 import { firstUriSan } from "../../lib/peer-principal";
 import { getProperty, getPropertyString } from "../../sdk";
 import { Reporter, StatsConfig } from "./config";
 import { LATEST, UNKNOWN } from "./labels";
 import { CacheBudget, MUTUAL_TLS, NONE, PeerLabels, ServiceDefaults, Side } from "./peer-labels";
-import { Workload, fillWorkload, workloadFromBaggage } from "./workload";
+import { fillPeerMetadata, peerMetadataFromBaggage } from "./peer-metadata";
 
 const PEER_URI_SAN: string[] = ["connection", "uri_san_peer_certificate"];
 
@@ -79,7 +80,7 @@ export class PeerSource {
     public readonly config: StatsConfig,
     public readonly reporter: Reporter,
     /** The local workload with node-metadata and Istio fallbacks applied. */
-    public readonly local: Workload,
+    public readonly local: PeerMetadata,
     /** Destination reporter: describe the local side from the upstream-peer filter state when present. */
     public readonly destinationFromFilterState: bool,
   ) {
@@ -122,7 +123,7 @@ export class PeerSource {
     if (this.peers.has(key)) return this.peers.get(key);
     let target = this.local;
     if (targetRaw.length > 0) {
-      target = workloadFromBaggage(targetRaw);
+      target = peerMetadataFromBaggage(targetRaw);
       if (target.clusterName.length == 0) target.clusterName = this.local.clusterName;
     }
     const peer = new Side(this.peerWorkload(raw), principal, true, LATEST);
@@ -170,7 +171,7 @@ export class PeerSource {
     if (sourceRaw.length > 0) {
       // A node-level proxy serves many workloads: describe the one hbone-outbound matched, not this proxy
       // (only the cluster, shared by the whole node, may come from the local configuration).
-      sourceWorkload = workloadFromBaggage(sourceRaw);
+      sourceWorkload = peerMetadataFromBaggage(sourceRaw);
       if (sourceWorkload.clusterName.length == 0) sourceWorkload.clusterName = this.local.clusterName;
     }
     const self = new Side(sourceWorkload, sourcePrincipal, false, LATEST);
@@ -192,16 +193,16 @@ export class PeerSource {
     if (this.peers.has(key)) return this.peers.get(key);
     const source = new Side(this.peerWorkload(downRaw), downPrincipal, true, LATEST);
     // istio_stats.cc (ServerGateway): the destination's missing canonical revision is `unknown`.
-    const destination = new Side(workloadFromBaggage(upRaw), upPrincipal, true, UNKNOWN);
+    const destination = new Side(peerMetadataFromBaggage(upRaw), upPrincipal, true, UNKNOWN);
     const services = new ServiceDefaults();
     this.applyConfiguredService(services);
     return this.remember(key, new PeerLabels(this.reporter, source, destination, securityPolicy(downPrincipal, local), services, this.budget));
   }
 
-  private peerWorkload(raw: string): Workload {
+  private peerWorkload(raw: string): PeerMetadata {
     if (raw.length == 0) return this.config.peerFallback;
-    const w = workloadFromBaggage(raw);
-    fillWorkload(w, this.config.peerFallback);
+    const w = peerMetadataFromBaggage(raw);
+    fillPeerMetadata(w, this.config.peerFallback);
     return w;
   }
 

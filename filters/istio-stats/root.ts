@@ -9,16 +9,9 @@ import { PeerSource } from "./peer-source";
 import { MetricSelection, TcpFlusher } from "./series";
 import { TcpStatsContext } from "./tcp-stream";
 import { TunnelStatsContext } from "./tunnel-stream";
-import { Workload, fillWorkload, workloadFromNodeMetadata } from "./workload";
-
-export enum Mode {
-  /** HTTP filter: istio_requests_total & co. */
-  Http = 0,
-  /** Network filter: istio_tcp_* for the connection. */
-  Tcp = 1,
-  /** HTTP filter on the HBONE CONNECT terminate: istio_tcp_* for each CONNECT stream. */
-  Tunnel = 2,
-}
+import { fillPeerMetadata, peerMetadataFromNodeMetadata } from "./peer-metadata";
+import { logConfigNotices } from "../common/config-log";
+import { Mode } from "./mode";
 
 const LISTENER_DIRECTION: string[] = ["xds", "listener_direction"];
 const CONFIG_ERROR = "istio-stats: invalid configuration: ";
@@ -44,6 +37,7 @@ export class StatsRoot extends RootContext {
       log.error(CONFIG_ERROR + config.errors.summary());
       return false;
     }
+    logConfigNotices("istio-stats", config.errors);
     let reporter = config.reporter;
     if (!config.reporterGiven) {
       const direction = getPropertyInt64(LISTENER_DIRECTION, 0);
@@ -95,10 +89,10 @@ export class StatsRoot extends RootContext {
  * The configured local workload, completed from node metadata; a missing canonical service falls back to the
  * workload name as in Istio's Wasm plugin (istio/proxy extensions/stats/plugin.cc map_node).
  */
-function localWorkload(configured: Workload): Workload {
+function localWorkload(configured: PeerMetadata): PeerMetadata {
   const w = new PeerMetadata();
-  fillWorkload(w, configured);
-  fillWorkload(w, workloadFromNodeMetadata());
+  fillPeerMetadata(w, configured);
+  fillPeerMetadata(w, peerMetadataFromNodeMetadata());
   if (w.serviceName.length == 0) w.serviceName = w.workloadName;
   return w;
 }

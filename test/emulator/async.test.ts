@@ -56,7 +56,7 @@ describe("timers, callouts, shared data, queues", () => {
   });
 });
 
-describe("stream control (§10.8)", () => {
+describe("stream control (docs/envoy-facts.md: stream-control)", () => {
   it("defers close_stream(REQUEST) to after the callback and resets the stream", async () => {
     const host = new Host();
     const p = await host.loadPlugin({ module: await wat("stream-control") });

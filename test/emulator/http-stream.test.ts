@@ -6,7 +6,7 @@ const REQ: Array<[string, string]> = [[":method", "GET"], [":path", "/p"], [":au
 const enc = (s: string) => new TextEncoder().encode(s);
 
 describe("header maps", () => {
-  it("lower-cases keys, replaces by remove-all + append, returns the first value, counts bytes (§10.3, §10.4)", async () => {
+  it("lower-cases keys, replaces by remove-all + append, returns the first value, counts bytes (docs/envoy-facts.md: header-pairs, header-windows)", async () => {
     const host = new Host();
     const p = await host.loadPlugin({ module: await wat("headers") });
     const s = host.httpStream({ filters: [p] });
@@ -20,7 +20,7 @@ describe("header maps", () => {
     expect(s.routeCacheClears).toBe(4); // add, replace, remove, remove of an absent key
   });
 
-  it("parses valid pairs and turns malformed pairs into an empty map (§10.3)", async () => {
+  it("parses valid pairs and turns malformed pairs into an empty map (docs/envoy-facts.md: header-pairs)", async () => {
     const host = new Host();
     const p = await host.loadPlugin({ module: await wat("headers") });
     const s = host.httpStream({ filters: [p] });
@@ -31,7 +31,7 @@ describe("header maps", () => {
     expect(s.downstreamResponse.headers).toEqual([]);
   });
 
-  it("closes header windows after the callback continued: BadArgument, empty pairs; NotFound only in on_log (§10.4)", async () => {
+  it("closes header windows after the callback continued: BadArgument, empty pairs; NotFound only in on_log (docs/envoy-facts.md: header-windows)", async () => {
     const host = new Host();
     const p = await host.loadPlugin({ module: await wat("headers") });
     const s = host.httpStream({ filters: [p] });
@@ -47,7 +47,7 @@ describe("header maps", () => {
 });
 
 describe("pause and continue", () => {
-  it("turns a headers Pause into StopAllIterationAndWatermark: no body callbacks until continue (§10.5, §10.8)", async () => {
+  it("turns a headers Pause into StopAllIterationAndWatermark: no body callbacks until continue (docs/envoy-facts.md: headers-pause, stream-control)", async () => {
     const host = new Host();
     const p = await host.loadPlugin({ module: await wat("pause") });
     const s = host.httpStream({ filters: [p] });
@@ -86,7 +86,7 @@ describe("pause and continue", () => {
 });
 
 describe("bodies", () => {
-  it("allows only prefix replace / prepend / append edits; mid-buffer is BadArgument (§10.9)", async () => {
+  it("allows only prefix replace / prepend / append edits; mid-buffer is BadArgument (docs/envoy-facts.md: buffer-edits)", async () => {
     const host = new Host();
     const p = await host.loadPlugin({ module: await wat("body-edit") });
     const s = host.httpStream({ filters: [p] });
@@ -114,7 +114,7 @@ describe("bodies", () => {
 });
 
 describe("local replies", () => {
-  it("defers the reply, forces stop, and runs it through every encoder filter including its own (§3.3)", async () => {
+  it("defers the reply, forces stop, and runs it through every encoder filter including its own (docs/envoy-facts.md: local-reply)", async () => {
     const host = new Host();
     const replier = await host.loadPlugin({ module: await wat("local-reply"), name: "replier" });
     const observer = await host.loadPlugin({ module: await wat("lifecycle"), name: "observer" });
@@ -151,7 +151,7 @@ describe("local replies", () => {
 });
 
 describe("traps", () => {
-  it("fails the stream closed with a 503 wasm_fail_stream reply, records the trap, marks the VM failed (§9)", async () => {
+  it("fails the stream closed with a 503 wasm_fail_stream reply, records the trap, marks the VM failed (docs/envoy-facts.md: runtime-trap)", async () => {
     const host = new Host();
     const p = await host.loadPlugin({ module: await wat("trap"), name: "t" });
     const s = host.httpStream({ filters: [p] });

@@ -5,7 +5,7 @@ import { wat, messages } from "./wat.ts";
 const REQ: Array<[string, string]> = [[":method", "GET"], [":path", "/"], [":authority", "a"], [":scheme", "http"]];
 
 describe("lifecycle", () => {
-  it("runs _initialize on the VM context (id 0, no plugin prefix) and numbers root contexts from 1 per VM (§10.1)", async () => {
+  it("runs _initialize on the VM context (id 0, no plugin prefix) and numbers root contexts from 1 per VM (docs/envoy-facts.md: context-ids)", async () => {
     const host = new Host();
     const module = await wat("lifecycle");
     await host.loadPlugin({ module, vmId: "vm1", name: "a", rootId: "ra" });
@@ -36,7 +36,7 @@ describe("lifecycle", () => {
     expect(messages(host.logs, "parent=").slice(2)).toEqual(["parent=1", "parent=2"]);
   });
 
-  it("tears an HTTP stream down with on_log → on_done → on_delete, ignoring on_done=false (§10.6, §10.7)", async () => {
+  it("tears an HTTP stream down with on_log → on_done → on_delete, ignoring on_done=false (docs/envoy-facts.md: teardown-order)", async () => {
     const host = new Host();
     const p = await host.loadPlugin({ module: await wat("lifecycle") });
     const s = host.httpStream({ filters: [p] });
@@ -53,7 +53,7 @@ describe("lifecycle", () => {
     expect(messages(host.logs).slice(-5)).toEqual(["create=2", "parent=1", "log=2", "done=2", "delete=2"]);
   });
 
-  it("finalises a TCP context done → log → delete only after the downstream close (§10.6)", async () => {
+  it("finalises a TCP context done → log → delete only after the downstream close (docs/envoy-facts.md: teardown-order)", async () => {
     const host = new Host();
     const p = await host.loadPlugin({ module: await wat("lifecycle") });
     const c = host.tcpConnection({ filters: [p] });
@@ -75,7 +75,7 @@ describe("lifecycle", () => {
     expect(messages(host.logs).slice(-4)).toEqual(["downstream_close=1", "done=2", "log=2", "delete=2"]);
   });
 
-  it("keeps a root context whose on_done returned false until proxy_done (§3.1)", async () => {
+  it("keeps a root context whose on_done returned false until proxy_done (docs/envoy-facts.md: root-done)", async () => {
     const host = new Host();
     const p = await host.loadPlugin({ module: await wat("lifecycle") });
     host.shutdownPlugin(p);

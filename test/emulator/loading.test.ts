@@ -61,7 +61,7 @@ describe("loading", () => {
     expect(e.message).toBe("Failed to load Wasm module due to a missing import: env.proxy_get_log_level");
   });
 
-  it("rejects AssemblyScript's default env.abort import (§9, §10.14)", async () => {
+  it("rejects AssemblyScript's default env.abort import (docs/envoy-facts.md: host-imports, restricted-init)", async () => {
     const e = await loadError("as-default-abort", { name: "rbac" });
     expect(e.message).toBe("Failed to load Wasm module due to a missing import: env.abort");
     expect(e.envoyMessage).toBe("Unable to create Wasm plugin rbac");
@@ -108,7 +108,7 @@ describe("loading", () => {
     expect(messages(host.logs)).toEqual(["_start"]);
   });
 
-  it("traps a restricted hostcall during _initialize and fails the load (§10.14)", async () => {
+  it("traps a restricted hostcall during _initialize and fails the load (docs/envoy-facts.md: host-imports, restricted-init)", async () => {
     const e = await loadError("init-restricted");
     expect(e.message).toBe("Function: _initialize failed: restricted_callback");
   });
@@ -118,7 +118,7 @@ describe("loading", () => {
     expect(e.message).toMatch(/restricted_callback/);
   });
 
-  it("prefers malloc over proxy_on_memory_allocate and returns empty values as (0,0) without allocating (§10.2)", async () => {
+  it("prefers malloc over proxy_on_memory_allocate and returns empty values as (0,0) without allocating (docs/envoy-facts.md: allocator)", async () => {
     const host = new Host();
     const p = await host.loadPlugin({ module: await wat("allocators"), vmConfig: "vmcfg" });
     expect(messages(host.logs)).toEqual(["malloc", "vmcfg"]);

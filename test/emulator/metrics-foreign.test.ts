@@ -3,7 +3,7 @@ import { deflateSync } from "node:zlib";
 import { Host, encodeSetEnvoyFilterStateArguments } from "../../emulator/index.ts";
 import { wat, messages } from "./wat.ts";
 
-describe("metrics (§8, §10.13)", () => {
+describe("metrics (docs/envoy-facts.md: wasmcustom, metric-ops)", () => {
   it("numbers ids per type, applies Envoy's operation rules and prefixes wasmcustom.", async () => {
     const host = new Host();
     const p = await host.loadPlugin({ module: await wat("metrics") });
@@ -48,7 +48,7 @@ async function callForeign(name: string, args: Uint8Array | string, where: "http
   return { out: messages(host.logs.slice(before)), fs, host };
 }
 
-describe("foreign functions (§6, §10.11)", () => {
+describe("foreign functions (docs/envoy-facts.md: set-envoy-filter-state)", () => {
   it("set_envoy_filter_state stores registered keys (value validated like Envoy's factory)", async () => {
     const args = encodeSetEnvoyFilterStateArguments("envoy.network.transport_socket.original_dst_address", "10.9.8.7:15008");
     const { out, fs } = await callForeign("set_envoy_filter_state", args, "tcp");

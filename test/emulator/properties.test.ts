@@ -32,7 +32,7 @@ async function read(path: string, opts: { host?: Host; props?: Props; response?:
   return messages(host.logs.slice(before));
 }
 
-describe("properties (§4, §10.12)", () => {
+describe("properties (docs/envoy-facts.md: address-properties, property-not-found)", () => {
   it("counts request.total_size as body bytes plus visible request header bytes, never trailers", async () => {
     // envoy source/extensions/filters/common/expr/context.cc RequestWrapper: bytesReceived() + headers byteSize().
     const host = new Host();
@@ -122,7 +122,7 @@ describe("properties (§4, §10.12)", () => {
   });
 });
 
-describe("proxy_set_property (§5, §10.10)", () => {
+describe("proxy_set_property (docs/envoy-facts.md: set-property)", () => {
   it("stores wasm.<key> as a CelState readable back and printable as %FILTER_STATE(key:PLAIN)%", async () => {
     const host = new Host();
     const p = await host.loadPlugin({ module: await wat("props") });

@@ -1,4 +1,4 @@
-// Envoy's VM layout with worker threads (fact sheet §3.1, §10 item 15; proxy-wasm-cpp-host src/wasm.cc
+// Envoy's VM layout with worker threads (docs/envoy-facts.md: vm-sharing, worker-vms; proxy-wasm-cpp-host src/wasm.cc
 // createWasm / WasmHandleBase::canary / getOrCreateThreadLocalPlugin, src/shared_queue.cc registerQueue).
 import { describe, it, expect } from "vitest";
 import { Host, PluginLoadError } from "../../emulator/index.ts";

@@ -102,8 +102,8 @@ export const broken: Broken[] = [
   {
     name: "an istio-stats duration proxy_on_configure rejects",
     file: "egress.yaml",
-    find: '{ "reporter": "source",\n                      "local": { "workload": "egress-gateway"',
-    replace: '{ "reporter": "source", "tcpReportingDuration": "5 seconds",\n                      "local": { "workload": "egress-gateway"',
+    find: '{ "reporter": "source",\n                      "local": { "name": "egress-gateway"',
+    replace: '{ "reporter": "source", "tcpReportingDuration": "5 seconds",\n                      "local": { "name": "egress-gateway"',
     paths: ["static_resources.listeners[2].filter_chains[0].filters[0].typed_config.http_filters[1].typed_config.config"],
     message: "istio-stats: invalid configuration: $.tcpReportingDuration",
     line: "name: istio-stats-egress-tunnel",

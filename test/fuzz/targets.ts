@@ -9,6 +9,7 @@ import type { FilterState } from "../../emulator/filter-state.ts";
 import { HTTPBIN_NODE, istioStatsTags, modulePath, ROOT } from "../../bench/scenarios.ts";
 import * as A from "./arbitraries.ts";
 import { PropertyViolation, type Env, type Target } from "./session.ts";
+import { DOWNSTREAM_PEER, HBONE_SOURCE, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE } from "../../lib/filter-state-keys.ts";
 
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/;
 const readJson = (path: string): any => JSON.parse(readFileSync(`${ROOT}${path}`, "utf8"));
@@ -360,7 +361,7 @@ const STATS_VARIANTS: unknown[] = [
   { reporter: "source", tcpReportingDuration: "0s" },
   { reporter: "waypoint", disableHostHeaderFallback: true },
   { reporter: "destination", metrics: [{ name: "request_bytes", drop: true }, { name: "response_bytes", drop: true }],
-    peerFallback: { workload: "legacy", namespace: "old" } },
+    peerFallback: { name: "legacy", namespace: "old" } },
 ];
 
 /** Number of `;.;`-separated labels each Istio metric carries (README "Label subsets"). */
@@ -442,8 +443,8 @@ function istioStatsTraffic(): Target<StatsInput> & { arbitrary: fc.Arbitrary<Sta
       // local principal from the first connection that shows one).
       if (i.peer !== undefined) props["connection.uri_san_local_certificate"] = LOCAL_SAN;
       const fs: Array<[string, string | Uint8Array | undefined]> = [
-        ["wasm.downstream_peer", i.downstreamPeer], ["wasm.upstream_peer", i.upstreamPeer], ["wasm.upstream_peer_principal", i.upstreamPrincipal],
-        ["wasm.upstream_service", i.upstreamService], ["wasm.hbone_source", i.hboneSource],
+        [DOWNSTREAM_PEER, i.downstreamPeer], [UPSTREAM_PEER, i.upstreamPeer], [UPSTREAM_PEER_PRINCIPAL, i.upstreamPrincipal],
+        [UPSTREAM_SERVICE, i.upstreamService], [HBONE_SOURCE, i.hboneSource],
       ];
       for (const [k, v] of fs) if (v !== undefined) props[`filter_state.${k}`] = v;
       if (i.mode === "tcp") {
@@ -564,7 +565,7 @@ function configSpecs(): ConfigSpec[] {
     },
     {
       filter: "istio-stats", rootIds: ["http", "tcp", "tunnel"],
-      base: () => ({ ...(STATS_VARIANTS[0] as object), local: { workload: "httpbin", namespace: "default", principal: "spiffe://cluster.local/ns/default/sa/httpbin" }, tcpReportingDuration: "5s", peerFallback: { workload: "w", namespace: "n" } }),
+      base: () => ({ ...(STATS_VARIANTS[0] as object), local: { name: "httpbin", namespace: "default", identity: "spiffe://cluster.local/ns/default/sa/httpbin" }, tcpReportingDuration: "5s", peerFallback: { workload: "w", namespace: "n" } }),
       keeper: { rootId: "http", config: JSON.stringify(STATS_VARIANTS[0]) },
       probe: (h, p, rootId) => rootId === "tcp" ? probeTcp(h, p, MESH_CONNECTION)
         : probeHttp(h, p, rootId === "tunnel" ? HBONE_CONNECT : [[":method", "GET"], [":path", "/"], [":authority", "h"]], MESH_CONNECTION),

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { StatsStore } from "../../../emulator/stats/store.ts";
 import { renderPrometheus, prometheusMetricName, formatPrometheusTags } from "../../../emulator/stats/prometheus.ts";
 import { TagProducer } from "../../../emulator/stats/tags.ts";
-import { ISTIO_STATS_TAGS, istioStatName } from "./fixtures/istio-stats-tags.ts";
+import { ISTIO_STATS_TAGS, istioStatName } from "../../../emulator/stats/istio-stats-tags.ts";
 
 const BUCKETS = ["0.5", "1", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000", "30000",
   "60000", "300000", "600000", "1800000", "3600000"];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TagConfigError, TagProducer } from "../../../emulator/stats/tags.ts";
-import { ISTIO_STATS_TAGS, istioStatName } from "./fixtures/istio-stats-tags.ts";
+import { ISTIO_STATS_TAGS, istioStatName } from "../../../emulator/stats/istio-stats-tags.ts";
 
 describe("TagProducer (Envoy TagProducerImpl)", () => {
   it("cuts group 1 out of the name and takes group 2 as the value (Istio naming)", () => {

@@ -3,10 +3,11 @@
 export * from "../../../sdk/exports";
 import {
   Counter, FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, Gauge, HeaderPair, Histogram,
-  HttpContext, IpPort, LifeSpan, LogLevel, PeerType, RootContext, TcpContext, downstreamData, getPropertyBool, getPropertyInt64,
-  getPropertyString, getCalloutStatus, httpCallResponseBody, httpCallResponseHeaders, lastStatus, log, parseIpPort, registerRootContext, requestBody, requestHeaders, requestTrailers,
+  HttpContext, LifeSpan, LogLevel, PeerType, RootContext, TcpContext, downstreamData, getPropertyBool, getPropertyInt64,
+  getPropertyString, getCalloutStatus, httpCallResponseBody, httpCallResponseHeaders, lastStatus, log, registerRootContext, requestBody, requestHeaders, requestTrailers,
   responseBody, responseHeaders, setEnvoyFilterState, setPropertyString, upstreamData,
 } from "../../../sdk";
+import { SocketAddress, formatIp, parseSocketAddress } from "../../../lib/address";
 
 const SOURCE_ADDRESS: string[] = ["source", "address"];
 const MTLS: string[] = ["connection", "mtls"];
@@ -93,8 +94,8 @@ class AlphaHttp extends HttpContext {
     note("absent-header", absent === null ? "null:" + (<i32>lastStatus()).toString() : absent);
 
     const source = getPropertyString(SOURCE_ADDRESS);
-    const ipPort: IpPort | null = source === null ? null : parseIpPort(source);
-    note("src-ip", ipPort === null ? "none" : ipPort.ip);
+    const ipPort: SocketAddress | null = source === null ? null : parseSocketAddress(source);
+    note("src-ip", ipPort === null ? "none" : formatIp(ipPort.ip));
     note("src-port", ipPort === null ? "none" : ipPort.port.toString());
     note("src-port-prop", getPropertyInt64(SOURCE_PORT, -1).toString());
     note("mtls", getPropertyBool(MTLS, false) ? "true" : "false");

@@ -41,7 +41,7 @@ function appendAll(into: Array<Rule>, rules: Array<Rule>): void {
   for (let i = 0; i < rules.length; i++) into.push(unchecked(rules[i]));
 }
 
-export class Workload {
+export class ProtectedWorkload {
   /** Empty = any destination (the catch-all workload). */
   addresses: Array<IpAddress> = [];
   policies: PolicySet = new PolicySet();
@@ -59,7 +59,7 @@ export class Workload {
  * every label equal on the workload. Policies attached with targetRef(s) are for waypoints: they apply in the
  * L7 filter (which stands for the waypoint it is configured into) and are ignored at L4, as ztunnel ignores them.
  */
-export function policyApplies(policy: Policy, workload: Workload, rootNamespace: string, l7: bool): bool {
+export function policyApplies(policy: Policy, workload: ProtectedWorkload, rootNamespace: string, l7: bool): bool {
   if (policy.namespace != workload.namespace && policy.namespace != rootNamespace) return false;
   if (policy.targeted) return l7;
   const selector = policy.selector;

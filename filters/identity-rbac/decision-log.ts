@@ -5,7 +5,7 @@ import { Counter, LogLevel, log } from "../../sdk";
 import { Attributes } from "./attributes";
 import { Decision } from "./engine";
 
-export class Reporter {
+export class DecisionLog {
   allowed: Counter;
   denied: Counter;
   dryRunDenied: Counter;

@@ -4,14 +4,8 @@
 import { PeerMetadata, parsePeerMetadata } from "../../lib/baggage";
 import { getPropertyMap, getPropertyString } from "../../sdk";
 
-/**
- * Workload metadata, in lib/baggage's shape ("" = unknown): workloadName, namespace, appName, appVersion,
- * serviceName (canonical service), serviceVersion (canonical revision), clusterName.
- */
-export type Workload = PeerMetadata;
-
 /** Fills every empty field of `w` from `other`. */
-export function fillWorkload(w: Workload, other: Workload): void {
+export function fillPeerMetadata(w: PeerMetadata, other: PeerMetadata): void {
   if (w.workloadName.length == 0) w.workloadName = other.workloadName;
   if (w.namespace.length == 0) w.namespace = other.namespace;
   if (w.appName.length == 0) w.appName = other.appName;
@@ -27,7 +21,7 @@ export function fillWorkload(w: Workload, other: Workload): void {
  * other as in Istio's proxy (istio/proxy extensions/common/metadata_object.cc convertBaggageToWorkloadMetadata).
  * Text over the W3C limits yields an empty workload.
  */
-export function workloadFromBaggage(text: string): Workload {
+export function peerMetadataFromBaggage(text: string): PeerMetadata {
   const m = parsePeerMetadata(text);
   return m !== null ? m : new PeerMetadata();
 }
@@ -49,7 +43,7 @@ const VERSION_LABEL = "version";
  * read from a root context. App/version prefer the `app.kubernetes.io/*` labels over `app`/`version`
  * (istio/proxy metadata_object.cc convertStructToWorkloadMetadata).
  */
-export function workloadFromNodeMetadata(): Workload {
+export function peerMetadataFromNodeMetadata(): PeerMetadata {
   const w = new PeerMetadata();
   w.workloadName = stringOr(getPropertyString(NODE_WORKLOAD_NAME));
   w.namespace = stringOr(getPropertyString(NODE_NAMESPACE));

@@ -1,4 +1,4 @@
-// sdk/filter_state.ts: the SetEnvoyFilterStateArguments protobuf as Envoy (and the emulator) decode it.
+// sdk/filter-state.ts: the SetEnvoyFilterStateArguments protobuf as Envoy (and the emulator) decode it.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Host, WasmResult } from "../../emulator/index.ts";
 import { GET, PROBE, buildModule, value } from "./helpers.ts";
