@@ -22,7 +22,8 @@ export const NETWORK_WASM_TYPE = "envoy.extensions.filters.network.wasm.v3.Wasm"
 export const HTTP_WASM_TYPE = "envoy.extensions.filters.http.wasm.v3.Wasm";
 export const TCP_PROXY_TYPE = "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy";
 export const HCM_TYPE = "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
-const TYPED_STRUCT_TYPES = new Set(["xds.type.v3.TypedStruct", "udpa.type.v1.TypedStruct"]);
+/** TypedStruct messages: Envoy unpacks their `value` (a Struct) into the message named by `type_url`. */
+export const TYPED_STRUCT_TYPES: ReadonlySet<string> = new Set(["xds.type.v3.TypedStruct", "udpa.type.v1.TypedStruct"]);
 
 export type ListenerDirection = "UNSPECIFIED" | "INBOUND" | "OUTBOUND";
 
