@@ -37,6 +37,6 @@ export { FilterState, LifeSpan, REGISTERED_FACTORIES } from "./filter-state.ts";
 export type { FilterStateObject } from "./filter-state.ts";
 
 export { tcpProxyDecision, formatTemplate, TcpProxyConfigError } from "./tcp-proxy.ts";
-export type { TcpProxyConfig, TunnelingConfig, TcpProxyConnection, TcpProxyDecision, ConnectRequest } from "./tcp-proxy.ts";
+export type { TcpProxyConfig, TunnelingConfig, TcpProxyCluster, TcpProxyConnection, TcpProxyDecision, ConnectRequest } from "./tcp-proxy.ts";
 export type { StatsStore } from "./stats/index.ts";
 export type * from "./types.ts";

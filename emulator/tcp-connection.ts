@@ -20,7 +20,7 @@ import { PeerType, StreamType } from "./constants.ts";
 import { toBytes, bytesToString } from "./memory.ts";
 import { continueAfterFailure } from "./failure.ts";
 import { msToNanos } from "./timers.ts";
-import { tcpProxyDecision, type TcpProxyConfig, type TcpProxyDecision } from "./tcp-proxy.ts";
+import { tcpProxyDecision, type TcpProxyCluster, type TcpProxyConfig, type TcpProxyDecision } from "./tcp-proxy.ts";
 
 export interface TcpConnectionOptions {
   /** Network filter chain in configured order (read path in order, write path in reverse). */
@@ -34,6 +34,8 @@ export interface TcpConnectionOptions {
    * what it decided once the filters passed on_new_connection (emulator/tcp-proxy.ts).
    */
   tcpProxy?: TcpProxyConfig;
+  /** The clusters tcp_proxy can pick from (a missing or host-less one fails the connection); unset: any. */
+  clusters?: TcpProxyCluster[];
 }
 
 const EMPTY = new Uint8Array(0);
@@ -68,6 +70,7 @@ export class TcpConnection implements StreamOwner, PropertySource {
    */
   tcpProxy: TcpProxyDecision | null = null;
   private readonly tcpProxyConfig: TcpProxyConfig | undefined;
+  private readonly clusters: TcpProxyCluster[] | undefined;
   private readBuffer = new BodyBuffer();
   private readEos = false;
   private opened = false;
@@ -79,6 +82,7 @@ export class TcpConnection implements StreamOwner, PropertySource {
     const props = options.properties;
     this.layers = props ? [props] : NO_LAYERS;
     this.tcpProxyConfig = options.tcpProxy;
+    this.clusters = options.clusters;
     if (props) {
       for (const k in props) {
         const v = props[k];
@@ -230,6 +234,7 @@ export class TcpConnection implements StreamOwner, PropertySource {
       sourceAddress: text("source.address"),
       destinationAddress: text("destination.address"),
       requestedServerName: text("connection.requested_server_name"),
+      clusters: this.clusters,
     });
   }
 
