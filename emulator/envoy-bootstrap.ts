@@ -35,10 +35,10 @@ export class EnvoyBootstrapError extends Error {
 }
 
 /**
- * Serializes an Any whose type the adapter does not know (the protobuf bytes of its message), or returns
- * undefined when the caller cannot either. `json` is the Any without "@type".
+ * Serializes an Any whose type the adapter does not know: given the Any in its JSON form (with "@type"), the
+ * protobuf bytes of the message it holds (`Any.value`), or undefined when the caller cannot either.
  */
-export type AnyEncoder = (typeName: string, json: Json) => Uint8Array | undefined;
+export type AnyEncoder = (any: Json) => Uint8Array | undefined;
 
 const isObject = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
 const typeNameOf = (url: string): string => url.slice(url.lastIndexOf("/") + 1);
@@ -64,8 +64,7 @@ export function anyToBytes(any: unknown, encode?: AnyEncoder): ConfigurationByte
     case "google.protobuf.Value":
       return { bytes: encodeValue(value) };
   }
-  const { "@type": _type, ...json } = any;
-  const bytes = encode?.(typeName, json);
+  const bytes = encode?.(any);
   return bytes ? { bytes } : { unsupported: typeName };
 }
 
