@@ -34,10 +34,10 @@ export class Host {
   readonly logSink: LogSink;
   readonly traps: TrapRecord[] = [];
   readonly stats = new StatsStore();
-  readonly clock: VirtualClock;
+  readonly clock: VirtualClock<Context>;
   readonly sharedData = new SharedData();
-  readonly sharedQueues = new SharedQueues();
-  readonly callouts = new Callouts();
+  readonly sharedQueues = new SharedQueues<Context>();
+  readonly callouts = new Callouts<Context>();
   readonly foreignFunctions: Map<string, ForeignFunction> = builtinForeignFunctions();
   /** Host calls by import name, when created with { countHostCalls: true }; else null. */
   readonly hostCalls: HostCallCounts | null;
@@ -63,7 +63,7 @@ export class Host {
     this.workerCount = workers;
     this.modelsCanary = options.workers !== undefined;
     this.logSink = new LogSink(options.logLevel ?? "trace", options.printLogs ?? false, this.modelsCanary);
-    this.clock = new VirtualClock(options.startTimeMs ?? 1_700_000_000_000);
+    this.clock = new VirtualClock<Context>(options.startTimeMs ?? 1_700_000_000_000);
     this.hostCalls = options.countHostCalls ? new HostCallCounts() : null;
   }
 

@@ -85,8 +85,8 @@ const graph = (includeTypes: boolean) => new Map([...edges].map(([f, es]) => [f,
 // Type-only circle still left: the runtime object graph (Host ↔ VmSet ↔ Vm ↔ Context ↔ Plugin, streams ↔ Host)
 // refers to itself in its type annotations. Breaking it needs interfaces for Host, Vm and Plugin.
 const TYPE_ONLY_CIRCLE = [
-  "callouts", "context", "failure", "foreign-functions", "host", "hostcalls", "http-stream", "plugin", "properties",
-  "shared-queue", "tcp-connection", "timers", "vm", "vm-set", "wasi",
+  "context", "failure", "foreign-functions", "host", "hostcalls", "http-stream", "plugin", "properties", "tcp-connection",
+  "vm", "vm-set",
 ].map((m) => `emulator/${m}.ts`);
 
 describe("import graph of emulator/ and cli/", () => {
@@ -136,7 +136,8 @@ describe("import graph of emulator/ and cli/", () => {
 
   it("the public types module and the bootstrap adapter and tcp_proxy model stay out of every circle", () => {
     const all = circles(graph(true)).flat();
-    for (const m of ["emulator/types.ts", "emulator/envoy-bootstrap.ts", "emulator/tcp-proxy.ts", "emulator/filter-manager.ts", "emulator/header-map.ts"]) {
+    const outside = ["types", "envoy-bootstrap", "tcp-proxy", "filter-manager", "header-map", "timers", "shared-queue", "callouts", "wasi", "local-reply"];
+    for (const m of outside.map((n) => `emulator/${n}.ts`)) {
       expect(all).not.toContain(m);
     }
   });
