@@ -20,8 +20,9 @@
  */
 
 export { Host } from "./host.ts";
-export { Plugin, PluginLoadError } from "./plugin.ts";
-export type { PluginInstance } from "./plugin.ts";
+export { Plugin } from "./plugin.ts";
+export { PluginLoadError } from "./plugin-load-error.ts";
+export type { PluginInstance } from "./vm-set.ts";
 export { HostCallCounts } from "./host-call-counts.ts";
 export { HttpStream } from "./http-stream.ts";
 export type { HttpStreamOptions } from "./http-stream.ts";
