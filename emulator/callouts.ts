@@ -2,21 +2,23 @@
 // onHttpCallSuccess/onHttpCallFailure, onGrpc*): tokens per VM (http 4, 8…; grpc calls 5, 9…; streams 6, 10…),
 // responses delivered to the root context after the issuing VM call returned. Tokens repeat across VMs
 // (one VM per worker), so pending calls are keyed by VM and token.
-import type { Context } from "./context.ts";
-import type { Vm } from "./vm.ts";
 import type { HttpCallRequest, GrpcCallRequest } from "./types.ts";
 
-export interface PendingHttpCall { root: Context; request: HttpCallRequest }
-export interface PendingGrpcCall { root: Context; request: GrpcCallRequest; stream: boolean; messages: Uint8Array[]; closedLocal: boolean }
+/** What the callouts need of a VM: its serial number (tokens repeat across VMs). */
+interface CalloutVm { readonly serial: number }
 
-export class Callouts {
-  readonly http = new Map<string, PendingHttpCall>();
-  readonly grpc = new Map<string, PendingGrpcCall>();
+/** `R` is the root context type the answer goes to (only its VM is looked at here). */
+export interface PendingHttpCall<R> { root: R; request: HttpCallRequest }
+export interface PendingGrpcCall<R> { root: R; request: GrpcCallRequest; stream: boolean; messages: Uint8Array[]; closedLocal: boolean }
+
+export class Callouts<R extends { readonly vm: CalloutVm }> {
+  readonly http = new Map<string, PendingHttpCall<R>>();
+  readonly grpc = new Map<string, PendingGrpcCall<R>>();
   /** Calls made so far, for assertions. */
   readonly httpLog: HttpCallRequest[] = [];
   readonly grpcLog: GrpcCallRequest[] = [];
 
-  static key(vm: Vm, token: number): string { return `${vm.serial}:${token}`; }
+  static key(vm: CalloutVm, token: number): string { return `${vm.serial}:${token}`; }
 
   /** The key of the pending call with this token (on this worker, if given); throws if none or ambiguous. */
   static find<T extends { request: { token: number; worker: number } }>(
@@ -33,7 +35,7 @@ export class Callouts {
   }
 
   /** A VM went away (canary killed): its contexts' requests are cancelled (envoy Context::~Context). */
-  dropVm(vm: Vm): void {
+  dropVm(vm: CalloutVm): void {
     for (const [key, call] of this.http) if (call.root.vm === vm) this.http.delete(key);
     for (const [key, call] of this.grpc) if (call.root.vm === vm) this.grpc.delete(key);
   }

@@ -2,13 +2,55 @@
 // (one per plugin on a VM) and stream contexts (one per HTTP stream or TCP connection per filter).
 // The fields below are the "windows" through which hostcalls reach Envoy objects: they are set only
 // while Envoy lets the module see the object (context.cc decodeHeaders/decodeData/onData/...).
-import type { Plugin } from "./plugin.ts";
-import type { Vm } from "./vm.ts";
 import type { HeaderMap } from "./header-map.ts";
 import type { BodyBuffer } from "./body-buffer.ts";
 import type { FilterState } from "./filter-state.ts";
-import type { PropertySource } from "./properties.ts";
 import type { PendingLocalReply } from "./local-reply.ts";
+import type { HostCallCounts } from "./host-call-counts.ts";
+import type { FailurePolicy, HostOptions, Props } from "./types.ts";
+
+/**
+ * What a plugin is, apart from the VMs it runs on (plugin.ts implements it): what contexts, hostcalls,
+ * properties and foreign functions read.
+ */
+export interface PluginInfo {
+  readonly name: string;
+  readonly rootId: string;
+  readonly vmId: string;
+  readonly configuration: Uint8Array;
+  readonly failurePolicy: FailurePolicy;
+  readonly allowOnHeadersStopIteration: boolean;
+  readonly listenerDirection: "UNSPECIFIED" | "INBOUND" | "OUTBOUND";
+  /** Plugin key (proxy-wasm-cpp-host PluginBase::key). */
+  readonly key: string;
+  readonly hostCalls: HostCallCounts | null;
+}
+
+/** The least a context knows of its VM; vm.ts's Vm is the `V` of the contexts it creates. */
+export interface ContextVm {
+  readonly vmId: string;
+  /** Distinguishes VMs whose callout tokens repeat (one VM per worker). */
+  readonly serial: number;
+  readonly host: { readonly options: HostOptions };
+}
+
+/** What property lookups read from the stream or connection a context belongs to. */
+export interface PropertySource {
+  /** Overrides, most specific first (stream props, then connection props). */
+  readonly layers: Props[];
+  readonly connectionId: number;
+  /** Stream/connection start on the virtual wall clock, ns since the epoch. */
+  startTimeNs(): bigint;
+  /** Response code once response headers entered the encoder chain, else 0. */
+  responseCode(): number;
+  responseCodeDetails(): string | null;
+  /** Request headers the access log sees / request size accounting. */
+  requestBytesReceived(): number;
+  responseBytesSent(): number;
+  completed(): boolean;
+  durationNs(): bigint;
+  filterState: FilterState;
+}
 
 /** What the hostcalls of a stream context act on: implemented by HttpStream and TcpConnection. */
 export interface StreamOwner {
@@ -28,12 +70,12 @@ export interface StreamOwner {
   clearRouteCache(): void;
 }
 
-export class Context {
+export class Context<V extends ContextVm = ContextVm> {
   readonly id: number;
   readonly parentId: number; // 0 for root contexts
-  readonly plugin: Plugin | null; // null for the VM context (id 0)
-  readonly vm: Vm;
-  readonly root: Context;
+  readonly plugin: PluginInfo | null; // null for the VM context (id 0)
+  readonly vm: V;
+  readonly root: Context<V>;
   createdInVm = false;
   destroyed = false;
 
@@ -75,7 +117,7 @@ export class Context {
   /** proxy_on_done returned false: waiting for proxy_done. */
   pendingDone = false;
 
-  constructor(vm: Vm, id: number, parentId: number, plugin: Plugin | null, root: Context | null) {
+  constructor(vm: V, id: number, parentId: number, plugin: PluginInfo | null, root: Context<V> | null) {
     this.vm = vm;
     this.id = id;
     this.parentId = parentId;

@@ -22,7 +22,8 @@ export const NETWORK_WASM_TYPE = "envoy.extensions.filters.network.wasm.v3.Wasm"
 export const HTTP_WASM_TYPE = "envoy.extensions.filters.http.wasm.v3.Wasm";
 export const TCP_PROXY_TYPE = "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy";
 export const HCM_TYPE = "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
-const TYPED_STRUCT_TYPES = new Set(["xds.type.v3.TypedStruct", "udpa.type.v1.TypedStruct"]);
+/** TypedStruct messages: Envoy unpacks their `value` (a Struct) into the message named by `type_url`. */
+export const TYPED_STRUCT_TYPES: ReadonlySet<string> = new Set(["xds.type.v3.TypedStruct", "udpa.type.v1.TypedStruct"]);
 
 export type ListenerDirection = "UNSPECIFIED" | "INBOUND" | "OUTBOUND";
 
@@ -34,10 +35,10 @@ export class EnvoyBootstrapError extends Error {
 }
 
 /**
- * Serializes an Any whose type the adapter does not know (the protobuf bytes of its message), or returns
- * undefined when the caller cannot either. `json` is the Any without "@type".
+ * Serializes an Any whose type the adapter does not know: given the Any in its JSON form (with "@type"), the
+ * protobuf bytes of the message it holds (`Any.value`), or undefined when the caller cannot either.
  */
-export type AnyEncoder = (typeName: string, json: Json) => Uint8Array | undefined;
+export type AnyEncoder = (any: Json) => Uint8Array | undefined;
 
 const isObject = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
 const typeNameOf = (url: string): string => url.slice(url.lastIndexOf("/") + 1);
@@ -63,8 +64,7 @@ export function anyToBytes(any: unknown, encode?: AnyEncoder): ConfigurationByte
     case "google.protobuf.Value":
       return { bytes: encodeValue(value) };
   }
-  const { "@type": _type, ...json } = any;
-  const bytes = encode?.(typeName, json);
+  const bytes = encode?.(any);
   return bytes ? { bytes } : { unsupported: typeName };
 }
 

@@ -4,12 +4,11 @@
 //   "wasm_fail_stream" with gRPC Unavailable, network: close the connection with FlushWrite) and stop.
 // - New streams (envoy source/extensions/common/wasm/wasm.cc PluginConfig::createContext): FAIL_OPEN → the filter
 //   is not installed; FAIL_CLOSED → installed, so every stream fails as above; FAIL_RELOAD → the VM is rebuilt.
-import type { Plugin } from "./plugin.ts";
-import type { Context } from "./context.ts";
-import type { Vm } from "./vm.ts";
+import type { PluginInfo } from "./context.ts";
+import type { Vm, VmContext } from "./vm.ts";
 
 /** CHECK_FAIL: true when the callback should continue (fail-open); otherwise fails the stream once. */
-export function continueAfterFailure(plugin: Plugin, ctx: Context): boolean {
+export function continueAfterFailure(plugin: PluginInfo, ctx: VmContext): boolean {
   if (plugin.failurePolicy === "FAIL_OPEN") return true;
   if (!ctx.streamFailed) {
     ctx.streamFailed = true;
@@ -21,7 +20,7 @@ export function continueAfterFailure(plugin: Plugin, ctx: Context): boolean {
 export type StreamCreation = "install" | "skip" | "reload";
 
 /** PluginConfig::createContext when the plugin's VM on this worker may have failed. */
-export function onStreamCreationAfterFailure(plugin: Plugin, vm: Vm): StreamCreation {
+export function onStreamCreationAfterFailure(plugin: PluginInfo, vm: Vm): StreamCreation {
   if (!vm.failed) return "install";
   if (plugin.failurePolicy === "FAIL_OPEN") return "skip";
   if (plugin.failurePolicy === "FAIL_RELOAD") return "reload";

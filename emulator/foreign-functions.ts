@@ -5,9 +5,8 @@ import { deflateSync, inflateSync } from "node:zlib";
 import { WasmResult } from "./constants.ts";
 import { bytesToString, stringToBytes } from "./memory.ts";
 import { LifeSpan, REGISTERED_FACTORIES } from "./filter-state.ts";
-import type { Plugin } from "./plugin.ts";
 import type { FilterState } from "./filter-state.ts";
-import type { Context } from "./context.ts";
+import type { Context, PluginInfo } from "./context.ts";
 
 /** Result of a foreign function: bytes (status Ok) or an explicit status. */
 export type ForeignFunctionResult = Uint8Array | string | void | { status: number; result?: Uint8Array };
@@ -18,7 +17,7 @@ export type ForeignFunction = (args: Uint8Array, ctx: ForeignCallContext) => For
 export interface ForeignCallContext {
   /** The filter state of the stream/connection of the (effective) context, or null in a root context. */
   filterState: FilterState | null;
-  plugin: Plugin;
+  plugin: PluginInfo;
   contextId: number;
   /** The emulator's context object (internal). */
   context: Context;

@@ -8,11 +8,13 @@ import type {
   CapturedLog, GrpcCallRequest, GrpcCallResponder, HostOptions, HttpCallRequest,
   HttpCallResponder, HttpCallResponse, GrpcCallResponse, PluginOptions, TrapRecord,
 } from "./types.ts";
-import { type Vm, errorMessage } from "./vm.ts";
+import { type Vm, type VmContext, errorMessage } from "./vm.ts";
 import { VmSet } from "./vm-set.ts";
-import { Plugin, PluginLoadError, type PluginInstance } from "./plugin.ts";
+import { Plugin } from "./plugin.ts";
+import { PluginLoadError } from "./plugin-load-error.ts";
+import type { PluginInstance, VmSetHost } from "./vm-set.ts";
+import type { StreamHost } from "./stream-host.ts";
 import { onStreamCreationAfterFailure } from "./failure.ts";
-import type { Context } from "./context.ts";
 import { HttpStream, type HttpStreamOptions } from "./http-stream.ts";
 import { TcpConnection, type TcpConnectionOptions } from "./tcp-connection.ts";
 import { LogSink } from "./logs.ts";
@@ -29,15 +31,15 @@ import { StatsStore, renderPrometheus, WASM_CUSTOM_STAT_NAMESPACE, type Histogra
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-export class Host {
+export class Host implements VmSetHost, StreamHost {
   readonly options: HostOptions;
   readonly logSink: LogSink;
   readonly traps: TrapRecord[] = [];
   readonly stats = new StatsStore();
-  readonly clock: VirtualClock;
+  readonly clock: VirtualClock<VmContext>;
   readonly sharedData = new SharedData();
-  readonly sharedQueues = new SharedQueues();
-  readonly callouts = new Callouts();
+  readonly sharedQueues = new SharedQueues<VmContext>();
+  readonly callouts = new Callouts<VmContext>();
   readonly foreignFunctions: Map<string, ForeignFunction> = builtinForeignFunctions();
   /** Host calls by import name, when created with { countHostCalls: true }; else null. */
   readonly hostCalls: HostCallCounts | null;
@@ -63,7 +65,7 @@ export class Host {
     this.workerCount = workers;
     this.modelsCanary = options.workers !== undefined;
     this.logSink = new LogSink(options.logLevel ?? "trace", options.printLogs ?? false, this.modelsCanary);
-    this.clock = new VirtualClock(options.startTimeMs ?? 1_700_000_000_000);
+    this.clock = new VirtualClock<VmContext>(options.startTimeMs ?? 1_700_000_000_000);
     this.hostCalls = options.countHostCalls ? new HostCallCounts() : null;
   }
 
@@ -149,8 +151,9 @@ export class Host {
     const set = this.vmSets.get(failed.key);
     const worker = failed.worker;
     if (!set || worker < 0) return;
-    for (const p of failed.plugins) {
-      if (p.instances[worker]?.vm !== failed) continue;
+    for (const info of failed.plugins) {
+      const p = this.plugins.find((x) => x === info);
+      if (!p || p.instances[worker]?.vm !== failed) continue;
       const inst = this.modelsCanary ? set.startOnWorker(p, worker) : set.restartOnSingleVm(p);
       if (inst) p.instances[worker] = inst;
       else this.logSink.hostLog("error", `Wasm VM reload failed for plugin ${p.name}`);
@@ -171,7 +174,7 @@ export class Host {
     this.dispatch();
   }
 
-  deleteRootContext(root: Context): void {
+  deleteRootContext(root: VmContext): void {
     const vm = root.vm;
     if (!vm.failed && vm.onDelete) { vm.invoke(root, "proxy_on_delete", vm.onDelete, root.id); vm.afterCall(); }
     vm.contexts.delete(root.id);
@@ -256,7 +259,7 @@ export class Host {
     return this.options.clusters === undefined || this.options.clusters.includes(name);
   }
 
-  startHttpCall(root: Context, request: HttpCallRequest): void {
+  startHttpCall(root: VmContext, request: HttpCallRequest): void {
     const key = Callouts.key(root.vm, request.token);
     this.callouts.http.set(key, { root, request });
     this.callouts.httpLog.push(request);
@@ -303,7 +306,7 @@ export class Host {
     this.dispatch();
   }
 
-  startGrpcCall(root: Context, request: GrpcCallRequest, stream: boolean): void {
+  startGrpcCall(root: VmContext, request: GrpcCallRequest, stream: boolean): void {
     const key = Callouts.key(root.vm, request.token);
     this.callouts.grpc.set(key, { root, request, stream, messages: [], closedLocal: false });
     this.callouts.grpcLog.push(request);
@@ -378,7 +381,7 @@ export class Host {
 
   // ---- queues / foreign functions ----
 
-  postQueueReady(root: Context, token: number): void {
+  postQueueReady(root: VmContext, token: number): void {
     this.posted.push(() => {
       const vm = root.vm;
       if (vm.failed || !vm.onQueueReady || !vm.contexts.has(root.id)) return;
@@ -419,7 +422,7 @@ export class Host {
 
   // ---- failures ----
 
-  recordTrap(vm: Vm, ctx: Context, callback: string, message: string): void {
+  recordTrap(vm: Vm, ctx: VmContext, callback: string, message: string): void {
     this.traps.push({ plugin: ctx.plugin?.name ?? "", vmId: vm.vmId, worker: vm.worker, callback, contextId: ctx.id, message });
     this.logSink.hostLog("error", `Wasm VM failed ${message}`);
   }

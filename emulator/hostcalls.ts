@@ -1,8 +1,7 @@
 // The import functions handed to a module: proxy-wasm hostcalls as Envoy implements them
 // (proxy-wasm-cpp-host src/exports.cc for argument handling, envoy source/extensions/common/wasm/context.cc
 // for behaviour) plus the WASI subset (src/exports.cc wasi_unstable_*), registered under both WASI names.
-import type { Vm } from "./vm.ts";
-import type { Context } from "./context.ts";
+import type { Vm, VmContext } from "./vm.ts";
 import type { HeaderMap } from "./header-map.ts";
 import { HeaderMap as HeaderMapImpl } from "./header-map.ts";
 import { BodyBuffer } from "./body-buffer.ts";
@@ -51,10 +50,10 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
     }
   };
 
-  const ctxOf = (): Context => vm.active;
+  const ctxOf = (): VmContext => vm.active;
 
   // ---- header maps (envoy context.cc getMap / getConstMap) ----
-  const getMap = (ctx: Context, type: number): HeaderMap | null => {
+  const getMap = (ctx: VmContext, type: number): HeaderMap | null => {
     switch (type) {
       case MapType.RequestHeaders: return ctx.requestHeaders;
       case MapType.RequestTrailers:
@@ -71,7 +70,7 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
     }
     return null;
   };
-  const getConstMap = (ctx: Context, type: number): HeaderMap | null => {
+  const getConstMap = (ctx: VmContext, type: number): HeaderMap | null => {
     const root = ctx.root;
     switch (type) {
       case MapType.RequestHeaders: return ctx.accessLogPhase ? ctx.logRequestHeaders : ctx.requestHeaders;
@@ -85,7 +84,7 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
     }
     return null;
   };
-  const headersModified = (ctx: Context, type: number) => {
+  const headersModified = (ctx: VmContext, type: number) => {
     // Envoy ≥ 1.33 clears the route cache on request-header changes for ABI ≤ 0.2.1 (context.cc onHeadersModified).
     if (type === MapType.RequestHeaders && ctx.owner) ctx.owner.clearRouteCache();
   };
@@ -94,7 +93,7 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
   interface BufView { data: Uint8Array; mutable: BodyBuffer | null }
   const constView = (data: Uint8Array): BufView => ({ data, mutable: null });
   const bodyView = (b: BodyBuffer | null): BufView => (b ? { data: b.data, mutable: b } : constView(EMPTY));
-  const getBuffer = (ctx: Context, type: number): BufView | null => {
+  const getBuffer = (ctx: VmContext, type: number): BufView | null => {
     const root = ctx.root;
     switch (type) {
       case BufferType.HttpRequestBody: return bodyView(ctx.requestBody);
@@ -476,7 +475,7 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
     },
   };
 
-  function continueStream(ctx: Context, type: number): number {
+  function continueStream(ctx: VmContext, type: number): number {
     if (type > StreamType.Upstream) return BadArgument;
     const owner = ctx.owner;
     if (type === StreamType.Upstream) return Unimplemented;

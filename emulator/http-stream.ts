@@ -11,8 +11,8 @@
 // - teardown: on_log for every filter, then on_done + on_delete per filter (conn_manager_impl.cc
 //   doDeferredStreamDestroy logs before destroyFilters).
 import type { Plugin } from "./plugin.ts";
-import type { Host } from "./host.ts";
-import type { Context, StreamOwner } from "./context.ts";
+import type { StreamHost } from "./stream-host.ts";
+import type { StreamOwner } from "./context.ts";
 import type { PendingLocalReply } from "./local-reply.ts";
 import type { HeaderList, LocalResponse, Props } from "./types.ts";
 import { HeaderMap } from "./header-map.ts";
@@ -26,6 +26,7 @@ import { buildLocalReply } from "./local-reply.ts";
 import { continueAfterFailure } from "./failure.ts";
 import { toBytes, bytesToString } from "./memory.ts";
 import { msToNanos } from "./timers.ts";
+import type { VmContext } from "./vm.ts";
 
 export interface HttpStreamOptions {
   /** HTTP filter chain in configured order (decode in this order, encode in reverse). The router is implicit. */
@@ -49,14 +50,14 @@ const NO_LAYERS: Props[] = [];
 
 interface Slot {
   plugin: Plugin;
-  ctx: Context;
+  ctx: VmContext;
   /** false when the filter was not installed (FAIL_OPEN after a VM failure). */
   active: boolean;
 }
 
 export class HttpStream implements StreamOwner, PropertySource, FilterCallbacks {
   readonly kind = "http" as const;
-  readonly host: Host;
+  readonly host: StreamHost;
   readonly slots: Slot[];
   readonly filterState: FilterState;
   readonly layers: Props[];
@@ -79,7 +80,7 @@ export class HttpStream implements StreamOwner, PropertySource, FilterCallbacks 
   private completedAtMs = -1;
   private finished = false;
 
-  constructor(host: Host, options: HttpStreamOptions, connectionId: number) {
+  constructor(host: StreamHost, options: HttpStreamOptions, connectionId: number) {
     this.host = host;
     this.connectionId = connectionId;
     this.startMs = host.clock.nowMs;
@@ -183,7 +184,7 @@ export class HttpStream implements StreamOwner, PropertySource, FilterCallbacks 
   /** True when the request is held somewhere in the decode chain. */
   get requestPaused(): boolean { return this.decode.started && this.decode.headersPos < this.decode.n && !this.decode.halted; }
   get responsePaused(): boolean { return this.encode.started && this.encode.headersPos < this.encode.n && !this.encode.halted; }
-  /** Context ids of the filters, in chain order. */
+  /** VmContext ids of the filters, in chain order. */
   get contextIds(): number[] { return this.slots.map((s) => s.ctx.id); }
 
   // ---- PropertySource ----
@@ -303,12 +304,12 @@ export class HttpStream implements StreamOwner, PropertySource, FilterCallbacks 
 
   // ---- StreamOwner (hostcall side) ----
 
-  continueStream(ctx: Context, streamType: number): void {
+  continueStream(ctx: VmContext, streamType: number): void {
     const dir = streamType === StreamType.Request ? this.decode : this.encode;
     dir.continueAt(dir.positionOf(ctx.position));
   }
 
-  closeStream(ctx: Context, _streamType: number): void {
+  closeStream(ctx: VmContext, _streamType: number): void {
     if (this.codeDetails === null) this.codeDetails = "wasm_close_stream";
     this.resetStream(this.codeDetails);
   }
@@ -320,7 +321,7 @@ export class HttpStream implements StreamOwner, PropertySource, FilterCallbacks 
     this.encode.halted = true;
   }
 
-  sendLocalReply(ctx: Context, reply: PendingLocalReply): void {
+  sendLocalReply(ctx: VmContext, reply: PendingLocalReply): void {
     if (this.reset || this.finished) return;
     const isGrpc = (this.requestHeaders?.get("content-type") ?? "").startsWith("application/grpc");
     const built = buildLocalReply(reply, isGrpc);
@@ -355,14 +356,14 @@ export class HttpStream implements StreamOwner, PropertySource, FilterCallbacks 
     }
   }
 
-  failStream(ctx: Context): void {
+  failStream(ctx: VmContext): void {
     // envoy context.cc failStream: 503 local reply, gRPC Unavailable, details "wasm_fail_stream", once.
     if (ctx.failureLocalReplySent) return;
     ctx.failureLocalReplySent = true;
     this.sendLocalReply(ctx, { status: 503, details: FAIL_STREAM_DETAILS, body: new Uint8Array(0), headers: [], grpcStatus: 14 });
   }
 
-  addTrailers(ctx: Context, response: boolean): HeaderMap {
+  addTrailers(ctx: VmContext, response: boolean): HeaderMap {
     const dir = response ? this.encode : this.decode;
     const map = new HeaderMap();
     dir.trailers = map;

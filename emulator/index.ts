@@ -20,8 +20,9 @@
  */
 
 export { Host } from "./host.ts";
-export { Plugin, PluginLoadError } from "./plugin.ts";
-export type { PluginInstance } from "./plugin.ts";
+export { Plugin } from "./plugin.ts";
+export { PluginLoadError } from "./plugin-load-error.ts";
+export type { PluginInstance } from "./vm-set.ts";
 export { HostCallCounts } from "./host-call-counts.ts";
 export { HttpStream } from "./http-stream.ts";
 export type { HttpStreamOptions } from "./http-stream.ts";
@@ -37,6 +38,6 @@ export { FilterState, LifeSpan, REGISTERED_FACTORIES } from "./filter-state.ts";
 export type { FilterStateObject } from "./filter-state.ts";
 
 export { tcpProxyDecision, formatTemplate, TcpProxyConfigError } from "./tcp-proxy.ts";
-export type { TcpProxyConfig, TunnelingConfig, TcpProxyConnection, TcpProxyDecision, ConnectRequest } from "./tcp-proxy.ts";
+export type { TcpProxyConfig, TunnelingConfig, TcpProxyCluster, TcpProxyConnection, TcpProxyDecision, ConnectRequest } from "./tcp-proxy.ts";
 export type { StatsStore } from "./stats/index.ts";
 export type * from "./types.ts";

@@ -1,29 +1,16 @@
 // A configured Wasm plugin (envoy source/extensions/common/wasm/plugin.h): name, root_id, plugin configuration,
 // failure policy, and its root context on the VM of each worker (one VM without Host({ workers })).
-import type { Vm } from "./vm.ts";
-import type { VmSet } from "./vm-set.ts";
-import type { Context } from "./context.ts";
+import type { VmSet, PluginInstance } from "./vm-set.ts";
+import type { Vm, VmContext } from "./vm.ts";
+import type { PluginInfo } from "./context.ts";
 import type { FailurePolicy, PluginOptions } from "./types.ts";
 import { HostCallCounts } from "./host-call-counts.ts";
 
-/** The plugin could not be created; Envoy rejects the configuration (regardless of fail_open). */
-export class PluginLoadError extends Error {
-  /** What Envoy's filter factory throws around it. */
-  readonly envoyMessage: string;
-  constructor(readonly reason: string, readonly pluginName: string) {
-    super(reason);
-    this.name = "PluginLoadError";
-    this.envoyMessage = `Unable to create Wasm plugin ${pluginName}`;
-  }
-}
+export { PluginLoadError } from "./plugin-load-error.ts";
+export type { PluginInstance } from "./vm-set.ts";
 
-/** The plugin's root context on one VM. */
-export interface PluginInstance {
-  readonly vm: Vm;
-  readonly root: Context;
-}
 
-export class Plugin {
+export class Plugin implements PluginInfo {
   readonly name: string;
   readonly rootId: string;
   readonly configuration: Uint8Array;
@@ -68,7 +55,7 @@ export class Plugin {
   /** The VM of the first worker running this plugin (the only VM without Host({ workers })). */
   get vm(): Vm { return this.first.vm; }
   /** The root context on that VM. */
-  get root(): Context { return this.first.root; }
+  get root(): VmContext { return this.first.root; }
   get vmId(): string { return this.vmSet.vmId; }
   /** A VM running this plugin hit a runtime error (trap) and is marked failed. */
   get failed(): boolean { return this.instances.some((i) => i !== null && i.vm.failed); }

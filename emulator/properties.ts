@@ -2,7 +2,8 @@
 // source/extensions/filters/common/expr/context.{h,cc} attribute catalogue, serializeValue encodings).
 // Paths are NUL-separated segments; unknown → NotFound; stream attributes need stream info (NotFound in a
 // root context) while xds.* and plugin_* always work. Values given by the test (Props) take precedence.
-import type { Context } from "./context.ts";
+import type { Context, PropertySource } from "./context.ts";
+export type { PropertySource } from "./context.ts";
 import type { HeaderMap } from "./header-map.ts";
 import type { FilterState } from "./filter-state.ts";
 import type { Props, PropValue } from "./types.ts";
@@ -12,22 +13,6 @@ import { stringToBytes } from "./memory.ts";
 import { parseIpPort } from "./address.ts";
 
 /** Per stream/connection property data (stream info in Envoy). */
-export interface PropertySource {
-  /** Overrides, most specific first (stream props, then connection props). */
-  readonly layers: Props[];
-  readonly connectionId: number;
-  /** Stream/connection start on the virtual wall clock, ns since the epoch. */
-  startTimeNs(): bigint;
-  /** Response code once response headers entered the encoder chain, else 0. */
-  responseCode(): number;
-  responseCodeDetails(): string | null;
-  /** Request headers the access log sees / request size accounting. */
-  requestBytesReceived(): number;
-  responseBytesSent(): number;
-  completed(): boolean;
-  durationNs(): bigint;
-  filterState: FilterState;
-}
 
 const EMPTY = new Uint8Array(0);
 

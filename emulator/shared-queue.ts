@@ -2,16 +2,16 @@
 // register re-binds the notification target to the caller's root context; enqueue to an unknown token →
 // NotFound; dequeue from an empty queue → Empty.
 import { WasmResult } from "./constants.ts";
-import type { Context } from "./context.ts";
 
-interface Queue { vmId: string; name: string; items: Uint8Array[]; target: Context }
+/** `R` is the root context type notified of new items (kept opaque here). */
+interface Queue<R> { vmId: string; name: string; items: Uint8Array[]; target: R }
 
-export class SharedQueues {
+export class SharedQueues<R> {
   private byKey = new Map<string, number>();
-  private byToken = new Map<number, Queue>();
+  private byToken = new Map<number, Queue<R>>();
   private nextToken = 1;
 
-  register(vmId: string, name: string, root: Context): number {
+  register(vmId: string, name: string, root: R): number {
     const key = `${vmId}\u0000${name}`;
     let token = this.byKey.get(key);
     if (token === undefined) {
@@ -28,7 +28,7 @@ export class SharedQueues {
     return this.byKey.get(`${vmId}\u0000${name}`) ?? 0;
   }
 
-  enqueue(token: number, value: Uint8Array): { result: number; target: Context | null } {
+  enqueue(token: number, value: Uint8Array): { result: number; target: R | null } {
     const q = this.byToken.get(token);
     if (!q) return { result: WasmResult.NotFound, target: null };
     q.items.push(value.slice());

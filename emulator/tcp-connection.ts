@@ -8,8 +8,8 @@
 // - close events: proxy_on_downstream_connection_close(Local=1|Remote=2), then done → log → delete;
 // - proxy_close_stream(DOWNSTREAM|UPSTREAM) both close the downstream connection (FlushWrite), deferred.
 import type { Plugin } from "./plugin.ts";
-import type { Host } from "./host.ts";
-import type { Context, StreamOwner } from "./context.ts";
+import type { StreamHost } from "./stream-host.ts";
+import type { StreamOwner } from "./context.ts";
 import type { PendingLocalReply } from "./local-reply.ts";
 import type { Props } from "./types.ts";
 import type { HeaderMap } from "./header-map.ts";
@@ -20,7 +20,8 @@ import { PeerType, StreamType } from "./constants.ts";
 import { toBytes, bytesToString } from "./memory.ts";
 import { continueAfterFailure } from "./failure.ts";
 import { msToNanos } from "./timers.ts";
-import { tcpProxyDecision, type TcpProxyConfig, type TcpProxyDecision } from "./tcp-proxy.ts";
+import { tcpProxyDecision, type TcpProxyCluster, type TcpProxyConfig, type TcpProxyDecision } from "./tcp-proxy.ts";
+import type { VmContext } from "./vm.ts";
 
 export interface TcpConnectionOptions {
   /** Network filter chain in configured order (read path in order, write path in reverse). */
@@ -34,16 +35,18 @@ export interface TcpConnectionOptions {
    * what it decided once the filters passed on_new_connection (emulator/tcp-proxy.ts).
    */
   tcpProxy?: TcpProxyConfig;
+  /** The clusters tcp_proxy can pick from (a missing or host-less one fails the connection); unset: any. */
+  clusters?: TcpProxyCluster[];
 }
 
 const EMPTY = new Uint8Array(0);
 const NO_LAYERS: Props[] = [];
 
-interface Slot { plugin: Plugin; ctx: Context; initialized: boolean }
+interface Slot { plugin: Plugin; ctx: VmContext; initialized: boolean }
 
 export class TcpConnection implements StreamOwner, PropertySource {
   readonly kind = "tcp" as const;
-  readonly host: Host;
+  readonly host: StreamHost;
   readonly slots: Slot[];
   readonly filterState = new FilterState(LifeSpan.Connection);
   readonly layers: Props[];
@@ -68,17 +71,19 @@ export class TcpConnection implements StreamOwner, PropertySource {
    */
   tcpProxy: TcpProxyDecision | null = null;
   private readonly tcpProxyConfig: TcpProxyConfig | undefined;
+  private readonly clusters: TcpProxyCluster[] | undefined;
   private readBuffer = new BodyBuffer();
   private readEos = false;
   private opened = false;
 
-  constructor(host: Host, options: TcpConnectionOptions, connectionId: number) {
+  constructor(host: StreamHost, options: TcpConnectionOptions, connectionId: number) {
     this.host = host;
     this.connectionId = connectionId;
     this.startMs = host.clock.nowMs;
     const props = options.properties;
     this.layers = props ? [props] : NO_LAYERS;
     this.tcpProxyConfig = options.tcpProxy;
+    this.clusters = options.clusters;
     if (props) {
       for (const k in props) {
         const v = props[k];
@@ -230,26 +235,27 @@ export class TcpConnection implements StreamOwner, PropertySource {
       sourceAddress: text("source.address"),
       destinationAddress: text("destination.address"),
       requestedServerName: text("connection.requested_server_name"),
+      clusters: this.clusters,
     });
   }
 
   // ---- StreamOwner ----
 
-  continueStream(ctx: Context, _streamType: number): void {
+  continueStream(ctx: VmContext, _streamType: number): void {
     if (this.closed) return;
     // continueReading(): resume with the next filter (the caller is not re-invoked for the same bytes).
     this.runRead(ctx.position + 1);
   }
 
-  closeStream(_ctx: Context, streamType: number): void {
+  closeStream(_ctx: VmContext, streamType: number): void {
     this.closeConnection(streamType === StreamType.Downstream ? "wasm_downstream_close" : "wasm_upstream_close", "local");
   }
 
-  sendLocalReply(_ctx: Context, _reply: PendingLocalReply): void {
+  sendLocalReply(_ctx: VmContext, _reply: PendingLocalReply): void {
     // No-op from a network filter (no decoder callbacks).
   }
 
-  failStream(_ctx: Context): void {
+  failStream(_ctx: VmContext): void {
     this.closeConnection("wasm_fail_stream", "local");
   }
 

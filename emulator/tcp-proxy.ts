@@ -12,7 +12,10 @@
 // - ORIGINAL_DST: filter state `envoy.network.transport_socket.original_dst_address` first, else the downstream
 //   connection's local address (envoyproxy/envoy:source/extensions/clusters/original_dst/original_dst_cluster.cc);
 // - `envoy.network.upstream_subject_alt_names` pins the SANs the upstream certificate must match
-//   (envoyproxy/envoy:source/common/network/upstream_subject_alt_names.cc).
+//   (envoyproxy/envoy:source/common/network/upstream_subject_alt_names.cc);
+// - given the clusters, a cluster that does not exist fails the connection with NoClusterFound and one without a
+//   host to pick with NoHealthyUpstream (tcp_proxy.cc initializeUpstreamConnection); an ORIGINAL_DST cluster's
+//   host is the original destination.
 import type { FilterState } from "./filter-state.ts";
 
 import {
@@ -42,6 +45,15 @@ export interface TunnelingConfig {
   }>;
 }
 
+/** A cluster as far as tcp_proxy's host pick is concerned. */
+export interface TcpProxyCluster {
+  name: string;
+  /** Discovery type, e.g. STATIC, ORIGINAL_DST, STRICT_DNS, EDS. */
+  type: string;
+  /** `ip:port` of the configured endpoints (STATIC). */
+  endpoints: string[];
+}
+
 /** What the downstream connection offers the formatters and the load balancer. */
 export interface TcpProxyConnection {
   filterState: FilterState;
@@ -51,6 +63,8 @@ export interface TcpProxyConnection {
   destinationAddress: string | null;
   /** TLS SNI of the downstream connection (`%REQUESTED_SERVER_NAME%`). */
   requestedServerName?: string | null;
+  /** The clusters that exist; unset = assume the cluster exists and has a host. */
+  clusters?: TcpProxyCluster[];
 }
 
 export interface ConnectRequest {
@@ -69,12 +83,14 @@ export interface TcpProxyDecision {
   clusterFromFilterState: boolean;
   /** The connection is tunnelled (tunneling_config set and not disabled per connection). */
   tunnelled: boolean;
-  /** The CONNECT/POST request, when tunnelled. */
+  /** The CONNECT/POST request, when tunnelled and an upstream connection is made (no upstreamFailure). */
   connect: ConnectRequest | null;
   /** Where an ORIGINAL_DST cluster dials: filter state first, else the downstream local address. */
   originalDestination: string | null;
   /** SANs the upstream certificate must match (`envoy.network.upstream_subject_alt_names`), or null. */
   upstreamSubjectAltNames: string[] | null;
+  /** Why tcp_proxy closes the connection instead of connecting (response flag NC or UH), or null. */
+  upstreamFailure: "NoClusterFound" | "NoHealthyUpstream" | null;
 }
 
 export class TcpProxyConfigError extends Error {}
@@ -163,18 +179,29 @@ function buildRequest(tunneling: TunnelingConfig, conn: TcpProxyConnection): Con
   };
 }
 
+function upstreamFailure(cluster: string, originalDestination: string | null, clusters: TcpProxyCluster[] | undefined): TcpProxyDecision["upstreamFailure"] {
+  if (!clusters) return null;
+  const c = clusters.find((x) => x.name === cluster);
+  if (!c) return "NoClusterFound";
+  if (c.type === "ORIGINAL_DST") return originalDestination === null ? "NoHealthyUpstream" : null;
+  if (c.type === "STATIC" && c.endpoints.length === 0) return "NoHealthyUpstream";
+  return null;
+}
+
 /** What tcp_proxy decides for a connection whose network filters already ran. */
 export function tcpProxyDecision(config: TcpProxyConfig, conn: TcpProxyConnection): TcpProxyDecision {
   const perConnection = conn.filterState.plain(TCP_PROXY_CLUSTER_KEY);
   const cluster = perConnection ?? configuredCluster(config);
+  const failure = upstreamFailure(cluster, conn.filterState.plain(ORIGINAL_DST_ADDRESS_KEY) ?? conn.destinationAddress, conn.clusters);
   const tunnelled = config.tunneling_config !== undefined && conn.filterState.plain(DISABLE_TUNNELING_KEY) !== "true";
   const sans = conn.filterState.plain(UPSTREAM_SANS_KEY);
   return {
     cluster,
     clusterFromFilterState: perConnection !== null,
     tunnelled,
-    connect: tunnelled ? buildRequest(config.tunneling_config!, conn) : null,
+    connect: tunnelled && failure === null ? buildRequest(config.tunneling_config!, conn) : null,
     originalDestination: conn.filterState.plain(ORIGINAL_DST_ADDRESS_KEY) ?? conn.destinationAddress,
     upstreamSubjectAltNames: sans === null ? null : sans.split(","),
+    upstreamFailure: failure,
   };
 }

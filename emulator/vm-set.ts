@@ -7,24 +7,37 @@
 //   (again after a runtime failure) and starts and configures each plugin on its clone.
 // Clones share only the code: each has its own linear memory, context ids and metric ids.
 // Without Host({ workers }) the emulator keeps a single VM and no base or canary.
-import type { Host } from "./host.ts";
-import { Vm, BASE_VM, CANARY_VM, errorMessage } from "./vm.ts";
+import { Vm, BASE_VM, CANARY_VM, errorMessage, type VmContext, type VmHost } from "./vm.ts";
+import { buildImports } from "./hostcalls.ts";
 import { compileModule, VmLoadError, type CompiledModule } from "./compiled-module.ts";
-import { PluginLoadError, type Plugin, type PluginInstance } from "./plugin.ts";
-import type { Context } from "./context.ts";
+import { PluginLoadError } from "./plugin-load-error.ts";
+import type { PluginInfo } from "./context.ts";
+
+/** What the VM set uses of the host (host.ts implements it). */
+export interface VmSetHost extends VmHost {
+  readonly workerCount: number;
+  /** Host({ workers }): base VM, canary and one VM per worker. */
+  readonly modelsCanary: boolean;
+}
+
+/** The plugin's root context on one VM. */
+export interface PluginInstance {
+  readonly vm: Vm;
+  readonly root: VmContext;
+}
 
 /** Rejection texts of the canary (base) and of a worker (thread-local) start (src/wasm.cc). */
 const CANARY_FAILURES = { start: "Failed to start base Wasm", configure: "Failed to configure base Wasm plugin" };
 const WORKER_FAILURES = { start: "Failed to start thread-local Wasm", configure: "Failed to configure thread-local Wasm plugin" };
 
-function loadFailure(host: Host, err: unknown, pluginName: string): PluginLoadError {
+function loadFailure(host: VmSetHost, err: unknown, pluginName: string): PluginLoadError {
   const reason = err instanceof VmLoadError ? err.message : errorMessage(err);
   host.logSink.hostLog("error", `Wasm VM failed ${reason}`);
   return new PluginLoadError(reason, pluginName);
 }
 
 export class VmSet {
-  readonly host: Host;
+  readonly host: VmSetHost;
   readonly key: string;
   readonly vmId: string;
   readonly compiled: CompiledModule;
@@ -37,7 +50,7 @@ export class VmSet {
   /** Canary outcome per plugin key: null = passed, else the rejection reason (plugin_canary_cache_). */
   readonly canaryResults = new Map<string, string | null>();
 
-  constructor(host: Host, key: string, vmId: string, compiled: CompiledModule, vmConfig: Uint8Array,
+  constructor(host: VmSetHost, key: string, vmId: string, compiled: CompiledModule, vmConfig: Uint8Array,
     environment: Record<string, string>, workerCount: number) {
     this.host = host;
     this.key = key;
@@ -52,7 +65,7 @@ export class VmSet {
    * Compile the module for a new VM key; with Host({ workers }) also load the base VM (createWasm).
    * Throws PluginLoadError naming `pluginName`.
    */
-  static create(host: Host, key: string, vmId: string, bytes: Uint8Array, vmConfig: Uint8Array,
+  static create(host: VmSetHost, key: string, vmId: string, bytes: Uint8Array, vmConfig: Uint8Array,
     environment: Record<string, string>, pluginName: string): VmSet {
     let set: VmSet;
     try {
@@ -66,13 +79,13 @@ export class VmSet {
 
   /** A new VM instance of this module (base, canary or worker clone), initialised. Throws VmLoadError. */
   newVm(worker: number): Vm {
-    const vm = new Vm(this.host, this.vmId, this.key, this.compiled.bytes, this.vmConfig, this.environment, worker);
+    const vm = new Vm(this.host, buildImports, this.vmId, this.key, this.compiled.bytes, this.vmConfig, this.environment, worker);
     vm.load(this.compiled);
     return vm;
   }
 
   /** Without `workers`: one VM per VM key, replaced when it failed. */
-  startOnSingleVm(plugin: Plugin): PluginInstance {
+  startOnSingleVm(plugin: PluginInfo): PluginInstance {
     let vm = this.workers[0];
     const fresh = !vm || vm.failed;
     if (!vm || vm.failed) {
@@ -85,7 +98,7 @@ export class VmSet {
   }
 
   /** WasmHandleBase::canary: start + configure the plugin on a throw-away clone; cached per plugin key. */
-  runCanary(plugin: Plugin): void {
+  runCanary(plugin: PluginInfo): void {
     const cached = this.canaryResults.get(plugin.key);
     if (cached !== undefined) {
       if (cached !== null) throw new PluginLoadError(cached, plugin.name);
@@ -108,7 +121,7 @@ export class VmSet {
    * getOrCreateThreadLocalPlugin: the worker's VM for this key (a new clone if none or it failed), then
    * start + configure. A failure leaves the plugin absent on that worker (null) and is logged.
    */
-  startOnWorker(plugin: Plugin, worker: number): PluginInstance | null {
+  startOnWorker(plugin: PluginInfo, worker: number): PluginInstance | null {
     let vm = this.workers[worker];
     if (!vm || vm.failed) {
       try {
@@ -129,7 +142,7 @@ export class VmSet {
   }
 
   /** Root context creation, on_vm_start, on_configure (cpp-host ContextBase::onStart/onConfigure). */
-  private startPlugin(plugin: Plugin, vm: Vm, failures: { start: string; configure: string }): Context {
+  private startPlugin(plugin: PluginInfo, vm: Vm, failures: { start: string; configure: string }): VmContext {
     const root = vm.newContext(0, plugin, null);
     const fail = (reason: string): never => {
       vm.contexts.delete(root.id);
@@ -160,7 +173,7 @@ export class VmSet {
   }
 
   /** FAIL_RELOAD without workers: start the plugin again (on a fresh VM if its VM failed); null on failure. */
-  restartOnSingleVm(plugin: Plugin): PluginInstance | null {
+  restartOnSingleVm(plugin: PluginInfo): PluginInstance | null {
     try { return this.startOnSingleVm(plugin); } catch { return null; }
   }
 }

@@ -3,12 +3,47 @@
 // (src/wasm.cc getFunctions: malloc first, then proxy_on_memory_allocate), restricted callback phases, per-VM
 // context ids (root ids from 1; 0 is the VM context) and after-VM-call actions. Each VM has its own linear
 // memory; Envoy runs one per worker thread plus a base VM and a discarded canary (vm-set.ts).
-import type { Host } from "./host.ts";
-import type { Plugin } from "./plugin.ts";
-import { Context } from "./context.ts";
+import type { HostOptions, HttpCallRequest, GrpcCallRequest } from "./types.ts";
+import type { LogSink } from "./logs.ts";
+import type { VirtualClock } from "./timers.ts";
+import type { SharedData } from "./shared-data.ts";
+import type { SharedQueues } from "./shared-queue.ts";
+import type { Callouts } from "./callouts.ts";
+import type { StatsStore } from "./stats/index.ts";
+import type { HostCallCounts } from "./host-call-counts.ts";
+import type { ForeignFunction } from "./foreign-functions.ts";
+import { Context, type PluginInfo } from "./context.ts";
+
+/** A context created by a Vm: its `vm` is the full Vm. */
+export type VmContext = Context<Vm>;
+
+/** What a VM and its hostcalls use of the host (host.ts implements it). */
+export interface VmHost {
+  readonly options: HostOptions;
+  readonly logSink: LogSink;
+  readonly stats: StatsStore;
+  readonly clock: VirtualClock<VmContext>;
+  readonly sharedData: SharedData;
+  readonly sharedQueues: SharedQueues<VmContext>;
+  readonly callouts: Callouts<VmContext>;
+  readonly foreignFunctions: Map<string, ForeignFunction>;
+  readonly hostCalls: HostCallCounts | null;
+  /** Tokens handed out by envoy_resolve_dns. */
+  dnsTokens: number;
+  nextVmSerial(): number;
+  recordTrap(vm: Vm, ctx: VmContext, callback: string, message: string): void;
+  hasCluster(name: string): boolean;
+  startHttpCall(root: VmContext, request: HttpCallRequest): void;
+  startGrpcCall(root: VmContext, request: GrpcCallRequest, stream: boolean): void;
+  cancelGrpc(vm: Vm, token: number, close: boolean): number;
+  postQueueReady(root: VmContext, token: number): void;
+  deleteRootContext(root: VmContext): void;
+}
+
+/** Builds the import object a module is instantiated with (hostcalls.ts; injected so vm.ts does not import it). */
+export type ImportsBuilder = (vm: Vm) => Record<string, Record<string, unknown>>;
 import { WasmMemory } from "./memory.ts";
 import { INIT_ALLOWED, MALLOC_ALLOWED, type AbiVersion } from "./imports.ts";
-import { buildImports } from "./hostcalls.ts";
 import { MetricIds } from "./metrics.ts";
 import { VmLoadError, type CompiledModule } from "./compiled-module.ts";
 
@@ -21,7 +56,7 @@ export const CANARY_VM = -1;
 type Fn = (...args: number[]) => number;
 
 export class Vm {
-  readonly host: Host;
+  readonly host: VmHost;
   readonly vmId: string;
   readonly key: string;
   readonly bytes: Uint8Array;
@@ -34,17 +69,17 @@ export class Vm {
   abi: AbiVersion = "0.2.1";
   readonly mem = new WasmMemory();
   readonly metrics = new MetricIds();
-  readonly contexts = new Map<number, Context>();
-  readonly vmContext: Context;
+  readonly contexts = new Map<number, VmContext>();
+  readonly vmContext: VmContext;
   private nextContextId = 1;
   nextHttpCallId = 0;
   nextGrpcCallId = 1;
   nextGrpcStreamId = 2;
 
-  /** Context of the running callback (proxy_wasm::current_context_). */
-  current: Context | null = null;
+  /** VmContext of the running callback (proxy_wasm::current_context_). */
+  current: VmContext | null = null;
   /** set_effective_context target for the rest of the current VM call. */
-  effective: Context | null = null;
+  effective: VmContext | null = null;
   restricted: Set<string> | null = null;
   stopNextIteration = false;
   private afterActions: Array<() => void> = [];
@@ -52,7 +87,7 @@ export class Vm {
 
   failed = false;
   failMessage = "";
-  plugins: Plugin[] = [];
+  plugins: PluginInfo[] = [];
 
   // Module exports.
   exports: Record<string, any> = {};
@@ -83,8 +118,8 @@ export class Vm {
   onLog: Fn | null = null;
   onDelete: Fn | null = null;
 
-  constructor(host: Host, vmId: string, key: string, bytes: Uint8Array, vmConfig: Uint8Array,
-    environment: Record<string, string>, worker = 0) {
+  constructor(host: VmHost, private readonly buildImports: ImportsBuilder, vmId: string, key: string, bytes: Uint8Array,
+    vmConfig: Uint8Array, environment: Record<string, string>, worker = 0) {
     this.host = host;
     this.worker = worker;
     this.serial = host.nextVmSerial();
@@ -100,7 +135,7 @@ export class Vm {
   /** Instantiate a compiled (already checked) module and run the init functions. */
   load(compiled: CompiledModule): void {
     this.abi = compiled.abi;
-    const importObject: Record<string, Record<string, unknown>> = buildImports(this);
+    const importObject: Record<string, Record<string, unknown>> = this.buildImports(this);
     let importedMemory: WebAssembly.Memory | null = null;
     for (const imp of compiled.shape.imports) {
       if (imp.kind === 2) {
@@ -192,14 +227,14 @@ export class Vm {
     this.contexts.clear();
   }
 
-  newContext(parentId: number, plugin: Plugin, root: Context | null): Context {
+  newContext(parentId: number, plugin: PluginInfo, root: VmContext | null): VmContext {
     const ctx = new Context(this, this.allocContextId(), parentId, plugin, root);
     this.contexts.set(ctx.id, ctx);
     return ctx;
   }
 
   /** Call an export on behalf of a context. A trap marks the VM failed and returns 0. */
-  invoke(ctx: Context, name: string, fn: Fn, a = 0, b = 0, c = 0, d = 0, e = 0): number {
+  invoke(ctx: VmContext, name: string, fn: Fn, a = 0, b = 0, c = 0, d = 0, e = 0): number {
     const prev = this.current, prevEff = this.effective;
     this.current = ctx;
     this.effective = ctx;
@@ -216,7 +251,7 @@ export class Vm {
     return r;
   }
 
-  fail(name: string, ctx: Context, err: unknown): void {
+  fail(name: string, ctx: VmContext, err: unknown): void {
     const message = `Function: ${name} failed: ${errorMessage(err)}`;
     if (!this.failed) {
       this.failed = true;
@@ -240,7 +275,7 @@ export class Vm {
   }
 
   /** The context hostcalls act on: the effective context if one was set. */
-  get active(): Context {
+  get active(): VmContext {
     return this.effective ?? this.current ?? this.vmContext;
   }
 

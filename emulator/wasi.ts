@@ -4,13 +4,24 @@
 // refused with fixed errnos, clocks read Envoy's time, poll_oneoff reports zero events and succeeds, and
 // proc_exit/fd_seek/fd_close only log at trace (Envoy Context::error) and return.
 import { randomFillSync } from "node:crypto";
-import type { Vm } from "./vm.ts";
+import type { WasmMemory } from "./memory.ts";
+import type { LogSink } from "./logs.ts";
 import { WASI_IMPORTS } from "./imports.ts";
 
 const SUCCESS = 0, BADF = 8, NOTDIR = 20, FAULT = 21, INVAL = 28, NOENT = 44, NOSYS = 52, NOTSUP = 58;
 const RANDOM_GET_MAX_BYTES = 64 * 1024; // include/proxy-wasm/limits.h PROXY_WASM_HOST_WASI_RANDOM_GET_MAX_SIZE_BYTES
 
-export function wasiFunctions(vm: Vm): Record<string, (...args: any[]) => number | void> {
+/** What the WASI functions use of a VM (vm.ts implements it). */
+export interface WasiVm {
+  readonly mem: WasmMemory;
+  readonly host: { readonly logSink: LogSink; readonly clock: { nowNanos(): bigint; monotonicNanos(): bigint } };
+  /** The context of the current callback (log lines carry its prefix). */
+  readonly active: { logPrefix(): string };
+  readonly worker: number;
+  readonly environment: Record<string, string>;
+}
+
+export function wasiFunctions(vm: WasiVm): Record<string, (...args: any[]) => number | void> {
   const mem = vm.mem;
   const host = vm.host;
   const isStdio = (fd: number) => fd === 1 || fd === 2;

@@ -8,7 +8,7 @@ import {
   EnvoyBootstrapError, HCM_TYPE, HTTP_WASM_TYPE, NETWORK_WASM_TYPE, httpFiltersOf, staticClusters, staticListeners, statsTags, tcpProxyOf,
   wasmPluginSettings, type BootstrapFilter, type BootstrapListener, type WasmPluginSettings,
 } from "../../emulator/envoy-bootstrap.ts";
-import type { TagSpecifier, TcpProxyConfig } from "../../emulator/index.ts";
+import type { TagSpecifier, TcpProxyCluster, TcpProxyConfig } from "../../emulator/index.ts";
 
 type Json = Record<string, any>;
 
@@ -43,10 +43,8 @@ export interface ZtunnelBootstrap {
   hbone: { listener: string; port: number; chains: HboneChain[] };
   /** cluster name → certificate file it presents (TLS clusters only). */
   clusterCertificates: Map<string, string>;
-  /** Static clusters without a single endpoint (tcp_proxy finds no healthy host in them). */
-  emptyClusters: Set<string>;
-  /** ORIGINAL_DST clusters: they dial the connection's original destination. */
-  originalDstClusters: Set<string>;
+  /** The static clusters, for tcp_proxy's host pick (emulator/tcp-proxy.ts). */
+  clusters: TcpProxyCluster[];
 }
 
 export class BootstrapError extends Error {}
@@ -107,13 +105,10 @@ export function readZtunnelBootstrap(text: string, outboundPort = 15001, hbonePo
   });
 
   const clusterCertificates = new Map<string, string>();
-  const emptyClusters = new Set<string>();
-  const originalDstClusters = new Set<string>();
-  for (const c of staticClusters(root)) {
+  const clusters = staticClusters(root);
+  for (const c of clusters) {
     const file = (c.cluster as Json).transport_socket?.typed_config?.common_tls_context?.tls_certificates?.[0]?.certificate_chain?.filename;
     if (typeof file === "string") clusterCertificates.set(c.name, file);
-    if (c.type === "STATIC" && c.endpoints.length === 0) emptyClusters.add(c.name);
-    if (c.type === "ORIGINAL_DST") originalDstClusters.add(c.name);
   }
 
   return {
@@ -125,8 +120,7 @@ export function readZtunnelBootstrap(text: string, outboundPort = 15001, hbonePo
     },
     hbone: { listener: hbone.name, port: hbonePort, chains },
     clusterCertificates,
-    emptyClusters,
-    originalDstClusters,
+    clusters: clusters.map(({ name, type, endpoints }) => ({ name, type, endpoints })),
   };
 }
 

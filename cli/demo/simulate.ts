@@ -14,6 +14,7 @@ import { HBONE_ROUTE as ROUTE, ORIGINAL_DST_ADDRESS } from "../../lib/filter-sta
 
 // Envoy response flag bits (source/common/stream_info/utility.h order) set by tcp_proxy when it gives up.
 const NO_HEALTHY_UPSTREAM = 1 << 1; // UH: cluster without hosts (BlackHoleCluster)
+const NO_CLUSTER_FOUND = 1 << 24; // NC: the cluster does not exist
 const UPSTREAM_CONNECTION_FAILURE = 1 << 5; // UF: the tunnel was not established (UNCONFIRMED for a non-200 CONNECT)
 
 export type Outcome = "allowed" | "denied" | "blackholed" | "passthrough" | "failed";
@@ -146,7 +147,7 @@ export class Demo {
   private async captured(title: string, source: string, destination: string): Promise<ConnectionResult> {
     const filters = await Promise.all(this.bootstrap.outbound.filters.map((f) => this.nodeA.plugin(f)));
     const props: Props = { "source.address": source, "destination.address": destination };
-    const c = this.nodeA.host.tcpConnection({ filters, properties: props, tcpProxy: this.bootstrap.outbound.tcpProxy });
+    const c = this.nodeA.host.tcpConnection({ filters, properties: props, tcpProxy: this.bootstrap.outbound.tcpProxy, clusters: this.bootstrap.clusters });
     c.open();
     const plain = (key: string) => c.filterState.plain(key);
     const proxy = c.tcpProxy;
@@ -157,7 +158,7 @@ export class Demo {
       listener: this.bootstrap.outbound.listener,
       route: plain(ROUTE) ?? "(none)",
       cluster,
-      dial: this.bootstrap.originalDstClusters.has(cluster) ? (proxy?.originalDestination ?? null) : null,
+      dial: this.bootstrap.clusters.find((x) => x.name === cluster)?.type === "ORIGINAL_DST" ? (proxy?.originalDestination ?? null) : null,
       tunnelled,
       expectedPeer: proxy?.upstreamSubjectAltNames?.join(",") ?? null,
       clientIdentity: certificate ? this.identities(certificate) : null,
@@ -166,10 +167,14 @@ export class Demo {
     if (c.closed) return { ...result, reason: `hbone-outbound closed the connection (${c.closed.details})` };
     if (!proxy) return { ...result, reason: "a network filter held the connection: tcp_proxy never opened the upstream" };
 
-    if (this.bootstrap.emptyClusters.has(cluster)) {
+    if (proxy.upstreamFailure === "NoHealthyUpstream") {
       // tcp_proxy: the cluster has no hosts → no healthy upstream, the app's connection is closed.
       this.fail(c, props, NO_HEALTHY_UPSTREAM);
       return { ...result, outcome: "blackholed", reason: `${cluster} has no endpoints: tcp_proxy closes the connection (UH)` };
+    }
+    if (proxy.upstreamFailure === "NoClusterFound") {
+      this.fail(c, props, NO_CLUSTER_FOUND);
+      return { ...result, reason: `cluster ${cluster} does not exist: tcp_proxy closes the connection (NC)` };
     }
     if (!tunnelled) {
       c.downstreamData(HTTP_REQUEST);

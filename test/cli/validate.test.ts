@@ -254,6 +254,14 @@ const variants: Variant[] = [
     message: /HTTP Wasm plugin "inbound" \(build\/test\/validate\/config-check\.wasm\) was rejected: .*configuration: expected a JSON object/,
   },
   {
+    // Any other type is serialized with Envoy's API descriptors and handed over as it is: the plugin runs on it.
+    name: "HTTP Wasm plugin configured with a UInt32Value gets its protobuf bytes",
+    source: () => mutate(`"@type": type.googleapis.com/google.protobuf.StringValue\n                    value: '{"mode": "inbound", "trust_domain": "cluster.local"}'`, '"@type": type.googleapis.com/google.protobuf.UInt32Value\n                    value: 5'),
+    path: `${HCM}.http_filters[0].typed_config.value.config`,
+    line: "                  name: inbound",
+    message: /HTTP Wasm plugin "inbound" \(build\/test\/validate\/config-check\.wasm\) was rejected: .*configuration: expected a JSON object/,
+  },
+  {
     name: "deprecated field that is disallowed by default",
     source: () => mutate("                  cluster: inbound_original_dst\n", "                  cluster: inbound_original_dst\n                  rate_limits: [{actions: [{dynamic_metadata: {descriptor_key: k, metadata_key: {key: ns, path: [{key: p}]}}}]}]\n"),
     path: `${HCM}.route_config.virtual_hosts[0].routes[0].route.rate_limits[0].actions[0].dynamic_metadata`,

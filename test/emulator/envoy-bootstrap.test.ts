@@ -27,7 +27,8 @@ describe("envoy-bootstrap: configuration bytes (MessageUtil::anyToBytes)", () =>
   it("other types go to the caller's encoder, else are reported unsupported", () => {
     const any = { "@type": "type.googleapis.com/my.Config", x: 1 };
     expect(anyToBytes(any)).toEqual({ unsupported: "my.Config" });
-    expect(anyToBytes(any, (type, json) => (type === "my.Config" && json.x === 1 ? new Uint8Array([8, 1]) : undefined))).toEqual({ bytes: new Uint8Array([8, 1]) });
+    expect(anyToBytes(any, (a) => (a["@type"] === "type.googleapis.com/my.Config" && a.x === 1 ? new Uint8Array([8, 1]) : undefined))).toEqual({ bytes: new Uint8Array([8, 1]) });
+    expect(anyToBytes(any, () => undefined)).toEqual({ unsupported: "my.Config" });
   });
 });
 

@@ -113,6 +113,37 @@ describe("tcp_proxy model: tunnelling and the CONNECT request", () => {
   });
 });
 
+describe("tcp_proxy model: clusters", () => {
+  const clusters = [
+    { name: "BlackHoleCluster", type: "STATIC", endpoints: [] },
+    { name: "hbone", type: "ORIGINAL_DST", endpoints: [] },
+    { name: "static", type: "STATIC", endpoints: ["10.0.0.9:80"] },
+  ];
+  const decide = (state: Record<string, string>, destination: string | null = "10.0.0.2:80") =>
+    tcpProxyDecision(TUNNEL, { ...connection(state, "10.0.0.1:4000", destination as string), destinationAddress: destination, clusters });
+
+  it("a cluster that does not exist: NoClusterFound, no CONNECT", () => {
+    const d = decide({ "envoy.tcp_proxy.cluster": "nope", "wasm.authority": "a:1" });
+    expect(d.upstreamFailure).toBe("NoClusterFound");
+    expect(d.connect).toBeNull();
+  });
+
+  it("a STATIC cluster without endpoints: NoHealthyUpstream", () => {
+    expect(decide({}).upstreamFailure).toBe("NoHealthyUpstream");
+    expect(decide({ "envoy.tcp_proxy.cluster": "static" }).upstreamFailure).toBeNull();
+  });
+
+  it("an ORIGINAL_DST cluster needs an original destination", () => {
+    expect(decide({ "envoy.tcp_proxy.cluster": "hbone" }).upstreamFailure).toBeNull();
+    expect(decide({ "envoy.tcp_proxy.cluster": "hbone" }, null).upstreamFailure).toBe("NoHealthyUpstream");
+    expect(decide({ "envoy.tcp_proxy.cluster": "hbone", "envoy.network.transport_socket.original_dst_address": "10.0.1.1:15008" }, null).upstreamFailure).toBeNull();
+  });
+
+  it("without clusters the model assumes the cluster exists", () => {
+    expect(tcpProxyDecision(TUNNEL, connection()).upstreamFailure).toBeNull();
+  });
+});
+
 describe("tcp_proxy model: ORIGINAL_DST target and SAN pinning", () => {
   it("dials envoy.network.transport_socket.original_dst_address first, else the downstream local address", () => {
     expect(tcpProxyDecision(TUNNEL, connection({ "envoy.network.transport_socket.original_dst_address": "10.0.1.20:15008" })).originalDestination).toBe("10.0.1.20:15008");

@@ -1,5 +1,6 @@
 // The parts of a bootstrap the semantic checks look at: listeners, clusters, and the filters of each chain.
-import { unpackTypedConfig } from "../type-url.ts";
+import { unpackTypedConfig, HCM_TYPE } from "../../../emulator/envoy-bootstrap.ts";
+export { HCM_TYPE, TCP_PROXY_TYPE, NETWORK_WASM_TYPE, HTTP_WASM_TYPE } from "../../../emulator/envoy-bootstrap.ts";
 import { child, items, stringField, type JsonObject, type Located } from "./located.ts";
 
 export interface FilterEntry {
@@ -73,10 +74,6 @@ export function filtersOf(list: Located): FilterEntry[] {
   return items(list).map(filterEntry);
 }
 
-export const HCM_TYPE = "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
-export const TCP_PROXY_TYPE = "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy";
-export const NETWORK_WASM_TYPE = "envoy.extensions.filters.network.wasm.v3.Wasm";
-export const HTTP_WASM_TYPE = "envoy.extensions.filters.http.wasm.v3.Wasm";
 export const ROUTER_TYPE = "envoy.extensions.filters.http.router.v3.Router";
 export const UPSTREAM_CODEC_TYPE = "envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec";
 export const INTERNAL_LISTENER_EXTENSION_TYPE = "envoy.extensions.bootstrap.internal_listener.v3.InternalListener";

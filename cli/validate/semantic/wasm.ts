@@ -2,7 +2,8 @@
 // what Envoy checks when it creates the plugin at startup. Modules are run in our Envoy-faithful emulator.
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
-import { fromJson, toBinary, type JsonValue } from "@bufbuild/protobuf";
+import { fromJson, type JsonValue } from "@bufbuild/protobuf";
+import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { codeSource, EnvoyBootstrapError, hostOptions, wasmPluginSettings, type AnyEncoder, type WasmPluginSettings } from "../../../emulator/envoy-bootstrap.ts";
 import { loadEnvoySchema, type EnvoySchema } from "../descriptors.ts";
 import { child, fail, stringField, warn, type Located, type SemanticContext } from "./located.ts";
@@ -71,14 +72,12 @@ function loadEmulator(): Promise<EmulatorModule | Error> {
   return emulator;
 }
 
-/** Serializes configuration Anys of any Envoy API type with the validator's descriptors. */
+/** Serializes configuration Anys of any Envoy API type with the validator's descriptors: the Any's `value` bytes. */
 function encodeWithSchema(schema: EnvoySchema | undefined): AnyEncoder | undefined {
   if (!schema) return undefined;
-  return (typeName, json) => {
-    const desc = schema.registry.getMessage(typeName);
-    if (!desc) return undefined;
+  return (any) => {
     try {
-      return toBinary(desc, fromJson(desc, json as JsonValue, { registry: schema.registry }));
+      return fromJson(AnySchema, any as JsonValue, { registry: schema.registry }).value;
     } catch {
       return undefined;
     }
