@@ -46,6 +46,8 @@ export class Vm {
   /** set_effective_context target for the rest of the current VM call. */
   effective: Context | null = null;
   restricted: Set<string> | null = null;
+  /** The last host call refused by `restricted` (module.name), for the load error's hint. */
+  restrictedCall: string | null = null;
   stopNextIteration = false;
   private afterActions: Array<() => void> = [];
   private drainingActions = false;
@@ -113,6 +115,7 @@ export class Vm {
 
     // Instantiation runs a start section, if any, with no context and restricted hostcalls.
     this.restricted = INIT_ALLOWED;
+    this.restrictedCall = null;
     let instance: WebAssembly.Instance;
     try {
       instance = new WebAssembly.Instance(compiled.module, importObject as WebAssembly.Imports);
@@ -173,7 +176,12 @@ export class Vm {
       }
     } catch (err) {
       this.failed = true;
-      throw new VmLoadError(`Function: ${init ? "_initialize" : "_start"} failed: ${errorMessage(err)}`);
+      const fn = init ? "_initialize" : "_start";
+      // First line as Envoy logs it; then, for a refused host call, which one and where it belongs.
+      const hint = this.restrictedCall === null ? "" :
+        `\nhint: ${fn} (the module's top-level code) called ${this.restrictedCall}, which Envoy allows only once the ` +
+        "plugin has a context: move it into a callback such as onConfigure (RootContext)";
+      throw new VmLoadError(`Function: ${fn} failed: ${errorMessage(err)}${hint}`);
     } finally {
       this.current = null;
       this.restricted = null;
