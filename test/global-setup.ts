@@ -10,7 +10,7 @@ export default async function setup(): Promise<void> {
   await compileAll(jobs, {
     onDone(job, result, error) {
       if (error) process.stderr.write(`test probes: ${job.entry}: ${error.message.split("\n")[0]}\n`);
-      else if (!result.cached) built++;
+      else if (result && !result.cached) built++;
     },
   });
   if (built) process.stderr.write(`test probes: compiled ${built} of ${jobs.length} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
