@@ -9,6 +9,7 @@ const commands: Record<string, Command> = {
   validate: { summary: "validate <envoy.yaml...>   validate Envoy configs against Envoy's API protos and load their Wasm", load: () => import("./validate.ts") },
   authz: { summary: "authz convert|check        convert AuthorizationPolicy YAML for identity-rbac; explain a decision", load: () => import("./authz.ts") },
   envoy: { summary: "envoy [--version V]        find or install the pinned real Envoy, print its version and path", load: () => import("./envoy.ts") },
+  new: { summary: "new <name> [--http|--tcp]  create a filter folder that builds, tests and validates as generated", load: () => import("./new.ts") },
   demo: { summary: "demo                       run the ztunnel demo through the emulator", load: () => import("./demo.ts") },
 };
 
