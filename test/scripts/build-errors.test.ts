@@ -5,7 +5,7 @@ import { compileAssemblyScript } from "../../scripts/asc.mjs";
 
 describe("a filter entry without the SDK's exports", () => {
   it("fails with the line to add, keeping the compiler's own error", async () => {
-    const entry = "test/scripts/fixtures/no-sdk-exports/filter.ts";
+    const entry = "test/scripts/assembly/no-sdk-exports/filter.ts";
     const error = await compileAssemblyScript(entry, "build/test/scripts/no-sdk-exports.wasm").then(() => null, (e: Error) => e);
     expect(error).not.toBeNull();
     expect(error!.message).toContain(`${entry} does not export the SDK's entry points (proxy_on_* and the abort handler).`);
