@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { Host } from "../../emulator/index.ts";
+import { showFigure } from "../../test/figures.ts";
 
 const WASM = "build/hbone-outbound.wasm";
 const FIXTURE = JSON.parse(readFileSync(new URL("./fixtures/config.json", import.meta.url), "utf8"));
@@ -358,7 +359,7 @@ describe("hbone-outbound: robustness and cost", () => {
     // get_property ×2, set_envoy_filter_state ×3 (or ×2 without a dial address), set_property ×2 (route, source)
     expect(pass.calls).toBeLessThanOrEqual(7);
     expect(hole.calls).toBeLessThanOrEqual(6);
-    console.log("host calls per connection:", { hbone: hbone.breakdown, passthrough: pass.breakdown, blackhole: hole.breakdown });
+    showFigure("host calls per connection:", { hbone: hbone.breakdown, passthrough: pass.breakdown, blackhole: hole.breakdown });
   });
 });
 

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { parse as parseYaml } from "yaml";
 import { FilterState, Host, LifeSpan, PluginLoadError, envoyImportNames } from "../../emulator/index.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
+import { showFigure } from "../../test/figures.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const WASM = here("../../build/identity-rbac.wasm");
@@ -614,7 +615,7 @@ describe("host calls per request (steady state)", () => {
     }
     expect(Object.keys(results["l7 deny"])).toContain("env.proxy_send_local_response");
     expect(Object.keys(results["l4 deny"])).toContain("env.proxy_close_stream");
-    console.log(`host calls per request at ${logLevel}: ` + Object.entries(results).map(([k, v]) => `${k}=${total(v)}`).join(" "));
+    showFigure(`host calls per request at ${logLevel}:`, Object.entries(results).map(([k, v]) => `${k}=${total(v)}`).join(" "));
   });
 });
 
