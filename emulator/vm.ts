@@ -177,11 +177,13 @@ export class Vm {
     } catch (err) {
       this.failed = true;
       const fn = init ? "_initialize" : "_start";
-      // First line as Envoy logs it; then, for a refused host call, which one and where it belongs.
+      // First line as Envoy logs it (V8 reports the host's refusal as "Uncaught Error: restricted_callback", seen
+      // from Envoy 1.40.0); then, for a refused host call, which one and where it belongs.
+      const reason = this.restrictedCall === null ? errorMessage(err) : `Uncaught Error: ${errorMessage(err)}`;
       const hint = this.restrictedCall === null ? "" :
         `\nhint: ${fn} (the module's top-level code) called ${this.restrictedCall}, which Envoy allows only once the ` +
         "plugin has a context: move it into a callback such as onConfigure (RootContext)";
-      throw new VmLoadError(`Function: ${fn} failed: ${errorMessage(err)}${hint}`);
+      throw new VmLoadError(`Function: ${fn} failed: ${reason}${hint}`);
     } finally {
       this.current = null;
       this.restricted = null;
