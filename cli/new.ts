@@ -18,7 +18,8 @@ options:
   --dir <path>   the filters folder to write into (default: filters)
   -h, --help     this help
 
-Then: npm run build -- <name> && npx vitest run filters/<name>
+Run it in a clone of ambient-wasm (the filter builds against its sdk/ and lib/), then:
+  npm run build -- <name> && npx vitest run filters/<name>
 Filters and the SDK are described in README.md and sdk/README.md.`;
 
 export async function command(args: string[]): Promise<number> {

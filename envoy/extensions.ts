@@ -44,7 +44,11 @@ export function registeredExtensions(envoy: Envoy): ExtensionsByCategory {
   );
   const extensions = parseExtensionList(`${r.stdout ?? ""}${r.stderr ?? ""}`);
   if (Object.keys(extensions).length === 0) throw new Error(`${envoy.path} listed no extensions at startup (exit ${r.status})`);
-  mkdirSync(dirname(cacheFile), { recursive: true });
-  writeFileSync(cacheFile, JSON.stringify({ build: envoy.build, extensions }, null, 1) + "\n");
+  try {
+    mkdirSync(dirname(cacheFile), { recursive: true });
+    writeFileSync(cacheFile, JSON.stringify({ build: envoy.build, extensions }, null, 1) + "\n");
+  } catch {
+    // A read-only install: the list is still right, only not cached.
+  }
   return extensions;
 }
