@@ -1,6 +1,6 @@
 // `ambient-wasm new`: the generated filter builds, passes its own test and its envoy.yaml validates, as generated.
-// It is generated into a temporary copy of the sources it needs (sdk/, lib/, emulator/, scripts/), so the
-// repository's filters/ folder is never touched.
+// It is generated into a temporary copy of the repository's sources (all but filters/, tests and build output),
+// so the repository's filters/ folder is never touched.
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
@@ -13,7 +13,9 @@ let work: string;
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "ambient-wasm-new-"));
-  for (const dir of ["sdk", "lib", "emulator", "scripts"]) cpSync(join(root, dir), join(work, dir), { recursive: true });
+  for (const dir of ["sdk", "lib", "emulator", "scripts", "modules", "envoy", "cli"]) {
+    cpSync(join(root, dir), join(work, dir), { recursive: true });
+  }
   for (const file of ["asconfig.json", "package.json", "tsconfig.json"]) cpSync(join(root, file), join(work, file));
   symlinkSync(join(root, "node_modules"), join(work, "node_modules"));
 });
