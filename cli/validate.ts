@@ -1,6 +1,7 @@
 // `ambient-wasm validate [--base <dir>] [--json] [--no-wasm] <file...>`: strict validation of Envoy bootstrap
 // configs without Envoy. Prints `<file>:<line>:<col>: <json.path>: <message>` per finding; exit 0 when no errors.
 import { resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { formatDiagnostic, type Diagnostic } from "./common/diagnostics.ts";
 import { validateFile } from "./validate/validate-config.ts";
 
@@ -14,41 +15,51 @@ options:
   --base <dir>  directory that relative Wasm filenames resolve against (default: the current directory)
   --json        print a JSON report instead of text
   --no-wasm     check that Wasm files exist but do not load them
-  -h, --help    show this help`;
+  -h, --help    show this help
+
+Findings print as <file>:<line>:<col>: <json.path>: <message>; exit 0 when there are no errors.
+What is checked, and the --json report: cli/validate/README.md.`;
 
 interface Options {
   files: string[];
   baseDir: string;
   json: boolean;
   loadWasm: boolean;
+  help: boolean;
 }
 
-function parseArgs(args: string[]): Options | string {
-  const options: Options = { files: [], baseDir: process.cwd(), json: false, loadWasm: true };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--json") options.json = true;
-    else if (a === "--no-wasm") options.loadWasm = false;
-    else if (a === "--base" || a.startsWith("--base=")) {
-      const dir = a === "--base" ? args[++i] : a.slice("--base=".length);
-      if (!dir) return "--base needs a directory";
-      options.baseDir = resolve(dir);
-    } else if (a.startsWith("-") && a !== "-") return `unknown option ${a}`;
-    else options.files.push(a);
+function parseOptions(args: string[]): Options | string {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { base: { type: "string" }, json: { type: "boolean" }, "no-wasm": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    });
+  } catch (e) {
+    return (e as Error).message;
   }
-  if (options.files.length === 0) return "no config files given";
-  return options;
+  const { values, positionals } = parsed;
+  if (values.base === "") return "--base needs a directory";
+  if (!values.help && positionals.length === 0) return "no config files given";
+  return {
+    files: positionals,
+    baseDir: values.base === undefined ? process.cwd() : resolve(values.base),
+    json: values.json ?? false,
+    loadWasm: !values["no-wasm"],
+    help: values.help ?? false,
+  };
 }
 
 export async function command(args: string[]): Promise<number> {
-  if (args.includes("-h") || args.includes("--help")) {
-    console.log(usage);
-    return 0;
-  }
-  const options = parseArgs(args);
+  const options = parseOptions(args);
   if (typeof options === "string") {
     console.error(`ambient-wasm validate: ${options}\n\n${usage}`);
     return 2;
+  }
+  if (options.help) {
+    console.log(usage);
+    return 0;
   }
   const results: Array<{ file: string; diagnostics: Diagnostic[] }> = [];
   for (const file of options.files) {

@@ -31,13 +31,17 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
   // Every import goes through `guard`: the restricted-callback check (src/wasm.cc startVm, wasm.h allocMemory)
   // and, with Host({ countHostCalls: true }), the call count. Fixed-arity wrappers keep calls allocation-free.
   const counts = host.hostCalls;
+  const refuse = (full: string): never => {
+    vm.restrictedCall = full;
+    throw new RestrictedCallback();
+  };
   const guard = (full: string, fn: (...a: any[]) => any): ((...a: any[]) => any) => {
     const check = counts === null
-      ? () => { if (vm.restricted !== null && !vm.restricted.has(full)) throw new RestrictedCallback(); }
+      ? () => { if (vm.restricted !== null && !vm.restricted.has(full)) refuse(full); }
       : () => {
         counts.add(full);
         vm.active.plugin?.hostCalls?.add(full);
-        if (vm.restricted !== null && !vm.restricted.has(full)) throw new RestrictedCallback();
+        if (vm.restricted !== null && !vm.restricted.has(full)) refuse(full);
       };
     switch (fn.length) {
       case 0: return () => { check(); return fn(); };

@@ -81,6 +81,8 @@ export class Vm {
   /** set_effective_context target for the rest of the current VM call. */
   effective: VmContext | null = null;
   restricted: Set<string> | null = null;
+  /** The last host call refused by `restricted` (module.name), for the load error's hint. */
+  restrictedCall: string | null = null;
   stopNextIteration = false;
   private afterActions: Array<() => void> = [];
   private drainingActions = false;
@@ -148,6 +150,7 @@ export class Vm {
 
     // Instantiation runs a start section, if any, with no context and restricted hostcalls.
     this.restricted = INIT_ALLOWED;
+    this.restrictedCall = null;
     let instance: WebAssembly.Instance;
     try {
       instance = new WebAssembly.Instance(compiled.module, importObject as WebAssembly.Imports);
@@ -208,7 +211,14 @@ export class Vm {
       }
     } catch (err) {
       this.failed = true;
-      throw new VmLoadError(`Function: ${init ? "_initialize" : "_start"} failed: ${errorMessage(err)}`);
+      const fn = init ? "_initialize" : "_start";
+      // First line as Envoy logs it (V8 reports the host's refusal as "Uncaught Error: restricted_callback", seen
+      // from Envoy 1.40.0); then, for a refused host call, which one and where it belongs.
+      const reason = this.restrictedCall === null ? errorMessage(err) : `Uncaught Error: ${errorMessage(err)}`;
+      const hint = this.restrictedCall === null ? "" :
+        `\nhint: ${fn} (the module's top-level code) called ${this.restrictedCall}, which Envoy allows only once the ` +
+        "plugin has a context: move it into a callback such as onConfigure (RootContext)";
+      throw new VmLoadError(`Function: ${fn} failed: ${reason}${hint}`);
     } finally {
       this.current = null;
       this.restricted = null;

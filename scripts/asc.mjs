@@ -1,9 +1,10 @@
 // Compiles AssemblyScript entry files with the project's asconfig.json, skipping work whose inputs are unchanged.
 import asc from "assemblyscript/asc";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { threadId } from "node:worker_threads";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -44,6 +45,20 @@ function inputsHash(entry, extraArgs) {
 }
 
 /**
+ * The cause behind a compiler error a newcomer cannot read: asconfig.json's `use: abort=sdk/runtime/abort/abort`
+ * fails with AS111 when the entry never reaches the SDK, which is what forgetting its exports looks like.
+ */
+function explainBuildError(entry, stderrText) {
+  if (!/AS111[^\n]*sdk\/runtime\/abort\/abort/.test(stderrText)) return null;
+  const toExports = relative(dirname(entry), join(root, "sdk/exports")).split("\\").join("/");
+  return (
+    `${relative(root, entry)} does not export the SDK's entry points (proxy_on_* and the abort handler).\n` +
+    `Add this line to it:  export * from "${toExports.startsWith(".") ? toExports : "./" + toExports}";\n` +
+    `(compiler said: ${stderrText.trim().split("\n")[0]})`
+  );
+}
+
+/**
  * Compile one AssemblyScript entry to `outFile`. Returns {outFile, bytes, cached}.
  * Throws with the compiler's diagnostics on failure.
  */
@@ -58,11 +73,17 @@ export async function compileAssemblyScript(entry, outFile, { target = "release"
   }
   let stderrText = "";
   const stderr = { write: (s) => { stderrText += s; return true; } };
+  // Written under a temporary name and renamed, so a test file reading a shared probe never sees half a module.
+  const partial = `${outFile}.${process.pid}-${threadId}.partial`;
   const { error } = await asc.main(
-    [relative(root, entry), "--config", "asconfig.json", "--target", target, "-o", relative(root, outFile), ...extraArgs],
+    [relative(root, entry), "--config", "asconfig.json", "--target", target, "-o", relative(root, partial), ...extraArgs],
     { stdout: { write: () => true }, stderr, baseDir: root },
   );
-  if (error) throw new Error(`AssemblyScript build of ${relative(root, entry)} failed:\n${stderrText || error.message}`);
+  if (error) {
+    rmSync(partial, { force: true });
+    throw new Error(`AssemblyScript build of ${relative(root, entry)} failed:\n${explainBuildError(entry, stderrText) ?? (stderrText || error.message)}`);
+  }
+  renameSync(partial, outFile);
   writeFileSync(stamp, hash);
   return { outFile, bytes: statSync(outFile).size, cached: false };
 }

@@ -247,6 +247,11 @@ export function findRootContextFactory(rootId: string): RootContextFactory | nul
   return null;
 }
 
+/** Whether `rootId` selects a root by name: registered under it, or a catch-all registered under "". */
+export function isRootIdRegistered(rootId: string): bool {
+  return factoryRootIds.includes(rootId) || factoryRootIds.includes("");
+}
+
 /** Registered root ids, comma-separated (for error messages). */
 export function registeredRootIds(): string {
   return factoryRootIds.join(",");

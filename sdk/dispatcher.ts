@@ -12,7 +12,8 @@
 import { formatInt } from "./format";
 import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, LogLevel, PeerType } from "./types";
 import {
-  Context, HttpContext, RootContext, StreamContext, TcpContext, calloutOwners, findRootContextFactory, registeredRootIds,
+  Context, HttpContext, RootContext, StreamContext, TcpContext, calloutOwners, findRootContextFactory, isRootIdRegistered,
+  registeredRootIds,
 } from "./contexts";
 import { getPropertyString } from "./properties";
 import { refreshLogLevel, log } from "./log";
@@ -59,6 +60,11 @@ function createRootContext(id: u32): void {
   const name = getPropertyString(PLUGIN_ROOT_ID);
   const rootId = name === null ? "" : name;
   const factory = findRootContextFactory(rootId);
+  // One registered root serves any root_id (as a lone root does elsewhere), but a typo should not pass unseen.
+  if (factory !== null && !isRootIdRegistered(rootId)) {
+    logMessage(LogLevel.Warn, "root_id '" + rootId + "' matches no registered root context; using the only one, '" +
+      registeredRootIds() + "'");
+  }
   const root = factory === null ? new UnmatchedRootContext(id) : factory(id);
   root.rootId = rootId;
   contexts.set(id, root);

@@ -36,7 +36,10 @@ options:
   --namespace <ns>            namespace for policies without metadata.namespace (default "default")
   --root-namespace <ns>       Istio root namespace (default istio-system)
   --skip-unsupported          leave CUSTOM policies out in mode l7 instead of failing
-  --json                      print the explanation as JSON`;
+  --json                      print the explanation as JSON
+  -h, --help                  this help
+
+Policy YAML and the explanation's format: cli/README.md ("ambient-wasm authz check").`;
 
 /** Used only when no policy reads the destination IP (TEST-NET-1, RFC 5737): it cannot change the decision. */
 const PLACEHOLDER_DESTINATION_IP = "192.0.2.1";

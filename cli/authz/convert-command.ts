@@ -24,7 +24,11 @@ options:
   --root-namespace <ns>       Istio root namespace (default istio-system)
   --dry-run                   set the plugin-wide dryRun flag
   --output, -o <file>         write the JSON there instead of stdout
-  --no-verify                 do not load the result in build/identity-rbac.wasm (the workload may then be omitted)`;
+  --no-verify                 do not load the result in build/identity-rbac.wasm (the workload may then be omitted)
+  -h, --help                  this help
+
+What converts and how, and the plugin configuration format: cli/README.md ("ambient-wasm authz convert") and
+filters/identity-rbac/README.md.`;
 
 interface Options {
   files: string[];

@@ -11,19 +11,36 @@ export interface Diagnostic {
   path: string;
   message: string;
   severity: Severity;
+  /** Other paths that reach the same source (YAML aliases of an anchored value), when there are any. */
+  alsoAt?: string[];
 }
 
 /** Collects the findings of one file. */
 export class Report {
   readonly diagnostics: Diagnostic[] = [];
+  /** Findings by source position and message: a YAML anchor's value reached again through an alias. */
+  private readonly bySource = new Map<string, Diagnostic>();
   constructor(readonly file: string) {}
 
   error(path: string, at: Position, message: string): void {
-    this.diagnostics.push({ file: this.file, line: at.line, col: at.col, path, message, severity: "error" });
+    this.add({ file: this.file, line: at.line, col: at.col, path, message, severity: "error" });
   }
 
   warning(path: string, at: Position, message: string): void {
-    this.diagnostics.push({ file: this.file, line: at.line, col: at.col, path, message, severity: "warning" });
+    this.add({ file: this.file, line: at.line, col: at.col, path, message, severity: "warning" });
+  }
+
+  /** One finding per source position: the same text found again under another path (an alias) is noted, not repeated. */
+  private add(d: Diagnostic): void {
+    const known = d.line > 1 || d.col > 1;
+    const key = `${d.severity}:${d.line}:${d.col}:${d.message}`;
+    const first = known ? this.bySource.get(key) : undefined;
+    if (first) {
+      (first.alsoAt ??= []).push(d.path);
+      return;
+    }
+    if (known) this.bySource.set(key, d);
+    this.diagnostics.push(d);
   }
 
   get errorCount(): number {
@@ -34,5 +51,6 @@ export class Report {
 /** `<file>:<line>:<col>: [warning: ]<json.path>: <message>` */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.path === "" ? "(document)" : d.path;
-  return `${d.file}:${d.line}:${d.col}: ${d.severity === "warning" ? "warning: " : ""}${where}: ${d.message}`;
+  const aliases = d.alsoAt?.length ? ` (also reached through a YAML alias as ${d.alsoAt.join(", ")})` : "";
+  return `${d.file}:${d.line}:${d.col}: ${d.severity === "warning" ? "warning: " : ""}${where}: ${d.message}${aliases}`;
 }

@@ -24,7 +24,7 @@ export async function validateSource(source: string, file: string, options: Vali
   const { value, sourceMap } = loadConfig(source, report, { json: /\.json$/i.test(file) });
   if (report.errorCount > 0) return report.diagnostics;
   new SchemaWalker(schema, report, sourceMap).walkRoot(BOOTSTRAP_TYPE, value);
-  if (report.errorCount === 0) await checkSemantics(value as Record<string, unknown>, { report, sourceMap, baseDir: options.baseDir, loadWasm: options.loadWasm ?? true, configDir: options.configDir });
+  if (report.errorCount === 0) await checkSemantics(value as Record<string, unknown>, { report, sourceMap, baseDir: options.baseDir, loadWasm: options.loadWasm ?? true, configDir: options.configDir, source });
   return report.diagnostics;
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Host } from "../../emulator/index.ts";
 import { CONNECT_AUTHORITY, UPSTREAM_PEER, UPSTREAM_SERVICE } from "../../lib/filter-state-keys.ts";
+import { showFigure } from "../../test/figures.ts";
 
 const WASM = "build/connect-headers.wasm";
 const FIXTURE = JSON.parse(readFileSync(new URL("./fixtures/config.json", import.meta.url), "utf8"));
@@ -178,7 +179,7 @@ describe("connect-headers: cost", () => {
   it("host calls per CONNECT stay small (measured, see README)", async () => {
     const { calls, breakdown } = await send(CONNECT("10.0.9.9:443"), { sni: "www.example.com" });
     expect(calls).toBeLessThanOrEqual(8);
-    console.log("host calls per CONNECT:", breakdown);
+    showFigure("host calls per CONNECT:", breakdown);
   });
 });
 

@@ -38,6 +38,7 @@ describe("example-header", () => {
     denied.sendRequestHeaders(GET("/admin?x=1"), true);
     expect(denied.localResponse?.status).toBe(404);
     expect(denied.localResponse?.details).toBe("example_header_denied");
+    expect(denied.localResponse?.headers).toEqual([["x-denied-by", "example-header"]]);
     expect(denied.upstreamRequest.headers).toBeNull();
     denied.complete();
 

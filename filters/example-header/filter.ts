@@ -2,7 +2,7 @@
 // Adds a configured response header, counts requests, and rejects configured paths with a local reply.
 export * from "../../sdk/exports";
 import {
-  Counter, FilterHeadersStatus, HttpContext, RootContext, log, registerRootContext, requestHeaders, responseHeaders,
+  Counter, FilterHeadersStatus, HeaderPair, HttpContext, RootContext, log, registerRootContext, requestHeaders, responseHeaders,
 } from "../../sdk";
 import { ExampleConfig, parseExampleConfig } from "./config";
 
@@ -40,7 +40,9 @@ class ExampleHttp extends HttpContext {
     const path = requestHeaders.get(":path");
     if (path === null || !isDenied(path, denyPaths)) return FilterHeadersStatus.Continue;
     root.denied!.increment();
-    this.sendLocalResponse(root.config.denyStatus, "example_header_denied", "denied\n");
+    // Local-reply headers are HeaderPairs (lower-case names); Envoy adds :status, content-type, content-length.
+    const headers: HeaderPair[] = [new HeaderPair("x-denied-by", "example-header")];
+    this.sendLocalResponse(root.config.denyStatus, "example_header_denied", "denied\n", headers);
     return FilterHeadersStatus.StopIteration;
   }
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Host } from "../../emulator/index.ts";
 import { DOWNSTREAM_PEER, ORIGINAL_DST_ADDRESS, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE } from "../../lib/filter-state-keys.ts";
+import { showFigure } from "../../test/figures.ts";
 
 const WASM = "build/hbone-inbound.wasm";
 const FIXTURE = JSON.parse(readFileSync(new URL("./fixtures/config.json", import.meta.url), "utf8"));
@@ -243,7 +244,7 @@ describe("hbone-inbound: cost", () => {
     const bad = await connect("10.9.9.9:80");
     expect(ok.calls).toBeLessThanOrEqual(8);
     expect(bad.calls).toBeLessThanOrEqual(3);
-    console.log("host calls per CONNECT:", { accepted: ok.breakdown, refused: bad.breakdown });
+    showFigure("host calls per CONNECT:", { accepted: ok.breakdown, refused: bad.breakdown });
   });
 });
 

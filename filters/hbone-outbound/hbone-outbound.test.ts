@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { Host } from "../../emulator/index.ts";
 import { DISABLE_TUNNELING, HBONE_AUTHORITY, HBONE_BAGGAGE, HBONE_FORWARDED, HBONE_ORIGINAL_DST, HBONE_ROUTE, HBONE_SOURCE, HBONE_TRACEPARENT, HBONE_XFF, ORIGINAL_DST_ADDRESS, TCP_PROXY_CLUSTER, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE, UPSTREAM_SUBJECT_ALT_NAMES } from "../../lib/filter-state-keys.ts";
+import { showFigure } from "../../test/figures.ts";
 
 const WASM = "build/hbone-outbound.wasm";
 const FIXTURE = JSON.parse(readFileSync(new URL("./fixtures/config.json", import.meta.url), "utf8"));
@@ -359,7 +360,7 @@ describe("hbone-outbound: robustness and cost", () => {
     // get_property ×2, set_envoy_filter_state ×3 (or ×2 without a dial address), set_property ×2 (route, source)
     expect(pass.calls).toBeLessThanOrEqual(7);
     expect(hole.calls).toBeLessThanOrEqual(6);
-    console.log("host calls per connection:", { hbone: hbone.breakdown, passthrough: pass.breakdown, blackhole: hole.breakdown });
+    showFigure("host calls per connection:", { hbone: hbone.breakdown, passthrough: pass.breakdown, blackhole: hole.breakdown });
   });
 });
 

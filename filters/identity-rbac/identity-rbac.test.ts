@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { FilterState, Host, LifeSpan, PluginLoadError, envoyImportNames } from "../../emulator/index.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
 import { IDENTITY_RBAC_AUDIT_POLICY, ISTIO_PEER_PRINCIPAL, ORIGINAL_DST_REMOTE_IP } from "../../lib/filter-state-keys.ts";
+import { showFigure } from "../../test/figures.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const WASM = here("../../build/identity-rbac.wasm");
@@ -615,7 +616,7 @@ describe("host calls per request (steady state)", () => {
     }
     expect(Object.keys(results["l7 deny"])).toContain("env.proxy_send_local_response");
     expect(Object.keys(results["l4 deny"])).toContain("env.proxy_close_stream");
-    console.log(`host calls per request at ${logLevel}: ` + Object.entries(results).map(([k, v]) => `${k}=${total(v)}`).join(" "));
+    showFigure(`host calls per request at ${logLevel}:`, Object.entries(results).map(([k, v]) => `${k}=${total(v)}`).join(" "));
   });
 });
 

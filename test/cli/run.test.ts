@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import wabtInit from "wabt";
 import { command } from "../../cli/run.ts";
+import { compileAssemblyScript } from "../../scripts/asc.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const FIXTURES = path.join(import.meta.dirname, "fixtures/run");
@@ -123,6 +124,17 @@ describe("ambient-wasm run", () => {
     expect(stderr).toBe(`${file}: module: ${report.load.error}\n`);
   });
 
+  it("prints the plugin's own configure error after Envoy's rejection", async () => {
+    await compileAssemblyScript("filters/example-header/filter.ts", "build/example-header.wasm");
+    const file = fixture("plugin-refuses-config.yaml");
+    const { code, stderr } = await run(file);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `${file}: module: Failed to configure base Wasm plugin\n` +
+      "  error: example-header: invalid configuration: $.response_header: required field is missing\n",
+    );
+  });
+
   it("names the import Envoy does not provide", async () => {
     const { code, stderr } = await run(fixture("missing-import.yaml"));
     expect(code).toBe(1);
@@ -144,6 +156,16 @@ describe("ambient-wasm run", () => {
     expect(stdout).toBe("");
     expect(stderr.trim().split("\n")).toHaveLength(5);
     expect(stderr).toContain(`${file}:8:12: tcp[0].close: expected one of downstream, upstream, got "sideways"`);
+  });
+
+  it("--help prints the options and where the formats are documented", async () => {
+    let out = "";
+    vi.spyOn(console, "log").mockImplementation((...parts: unknown[]) => { out += parts.join(" ") + "\n"; });
+    expect(await command(["--help"])).toBe(0);
+    vi.restoreAllMocks();
+    expect(out).toContain("-h, --help");
+    expect(out).toContain("cli/README.md");
+    expect((await run("--bogus", "a.yaml")).stderr).toContain("Unknown option '--bogus'");
   });
 
   it("prints usage without exactly one argument", async () => {

@@ -18,7 +18,7 @@ export interface Broken {
   file: string;
   find: string;
   replace: string;
-  /** Expected error paths (an anchor reused by two listeners reports once per use). */
+  /** Every path that reaches the mistake (an anchor reused by two listeners: one error, the other path noted in it). */
   paths: string[];
   message: string | RegExp;
   /**

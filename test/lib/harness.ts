@@ -2,6 +2,7 @@
 // without a proxy-wasm host: the only import is a stub `env.proxy_log`, which the abort handler uses.
 import { readFileSync } from "node:fs";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
+import { libProbe } from "../probes.ts";
 
 const STRING_CLASS_ID = 2; // idof<string>() in AssemblyScript
 const ARRAYBUFFER_CLASS_ID = 1; // idof<ArrayBuffer>()
@@ -29,10 +30,8 @@ export interface AsModule {
 }
 
 export async function loadAsModule(entry: string): Promise<AsModule> {
-  const { outFile } = await compileAssemblyScript(`test/lib/assembly/${entry}.ts`, `build/test/lib/${entry}.wasm`, {
-    target: "release",
-    extraArgs: ["--exportRuntime"],
-  });
+  const probe = libProbe(entry);
+  const { outFile } = await compileAssemblyScript(probe.entry, probe.outFile, probe.options);
   const logs: string[] = [];
   let memory: WebAssembly.Memory | undefined;
   const module = new WebAssembly.Module(readFileSync(outFile));

@@ -6,7 +6,7 @@ import { GET, PROBE, buildModule, value } from "./helpers.ts";
 
 let probe: string;
 beforeAll(async () => {
-  probe = await buildModule(PROBE, "callouts");
+  probe = await buildModule(PROBE);
 });
 
 describe("http callouts", () => {

@@ -6,7 +6,7 @@ import { GET, PROBE, buildModule, value } from "./helpers.ts";
 
 let probe: string;
 beforeAll(async () => {
-  probe = await buildModule(PROBE, "dispatcher");
+  probe = await buildModule(PROBE);
 });
 
 describe("root contexts", () => {

@@ -3,11 +3,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
+import { sdkProbe } from "../probes.ts";
 
 interface Exports { memory: WebAssembly.Memory; format(n: bigint): number; agrees(n: bigint): number; _initialize?: () => void }
 let ex: Exports;
 beforeAll(async () => {
-  const { outFile } = await compileAssemblyScript("test/sdk/assembly/format.ts", "build/test/sdk/format.wasm");
+  const probe = sdkProbe("test/sdk/assembly/format.ts");
+  const { outFile } = await compileAssemblyScript(probe.entry, probe.outFile, probe.options);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(outFile)), { env: { proxy_log: () => 0 } });
   ex = instance.exports as unknown as Exports;
   ex._initialize?.();

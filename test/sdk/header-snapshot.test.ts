@@ -6,11 +6,12 @@ import { readFileSync } from "node:fs";
 import { Host } from "../../emulator/index.ts";
 import { GET, buildModule, value, values } from "./helpers.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
+import { sdkProbeWithRuntimeExports } from "../probes.ts";
 
 const ENTRY = "test/sdk/assembly/header-snapshot.ts";
 let module: string;
 beforeAll(async () => {
-  module = await buildModule(ENTRY, "snapshot");
+  module = await buildModule(ENTRY);
 });
 
 /** The request headers as forwarded, and the host calls the request made. */
@@ -53,7 +54,8 @@ describe("HeaderSnapshot", () => {
 describe("pairsAreUtf8", () => {
   let check: (bytes: Uint8Array) => boolean;
   beforeAll(async () => {
-    const { outFile } = await compileAssemblyScript(ENTRY, "build/test/sdk/header-snapshot-exports.wasm", { extraArgs: ["--exportRuntime"] });
+    const probe = sdkProbeWithRuntimeExports(ENTRY);
+    const { outFile } = await compileAssemblyScript(probe.entry, probe.outFile, probe.options);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(outFile)), {
       env: new Proxy({}, { get: () => () => 0 }) as WebAssembly.ModuleImports,
     });

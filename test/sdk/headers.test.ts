@@ -5,7 +5,7 @@ import { GET, PROBE, buildModule, value, values } from "./helpers.ts";
 
 let probe: string;
 beforeAll(async () => {
-  probe = await buildModule(PROBE, "headers");
+  probe = await buildModule(PROBE);
 });
 
 describe("header maps", () => {

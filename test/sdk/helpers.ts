@@ -1,18 +1,17 @@
 // Shared helpers for the SDK tests: building the probe module (test/sdk/assembly/probe.ts) and reading header lists.
 // (Host calls are counted by the emulator itself: `new Host({ countHostCalls: true })`.)
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
+import { sdkProbe, type Runtime } from "../probes.ts";
 
-export type Runtime = "minimal" | "incremental";
+export type { Runtime };
 
 /**
- * Compiles the probe (or another entry) with the project's asconfig.json; `runtime` overrides its runtime.
- * Each caller passes its own `tag` so test files running in parallel never write the same output file.
+ * The probe (or another entry) compiled with the project's asconfig.json; `runtime` overrides its runtime.
+ * test/global-setup.ts has built it already, so this only checks it is current: one shared build per run.
  */
-export async function buildModule(entry: string, tag: string, runtime: Runtime = "minimal"): Promise<string> {
-  const extraArgs = runtime === "minimal" ? [] : ["--runtime", runtime];
-  const name = entry.replace(/^.*\//, "").replace(/\.ts$/, "");
-  const { outFile } = await compileAssemblyScript(entry, `build/test/sdk/${name}-${tag}-${runtime}.wasm`, { extraArgs });
-  return outFile as string;
+export async function buildModule(entry: string, runtime: Runtime = "minimal"): Promise<string> {
+  const { entry: source, outFile, options } = sdkProbe(entry, runtime);
+  return (await compileAssemblyScript(source, outFile, options)).outFile;
 }
 
 export const PROBE = "test/sdk/assembly/probe.ts";

@@ -7,7 +7,7 @@ import { buildModule } from "./helpers.ts";
 
 let wasm: string;
 beforeAll(async () => {
-  wasm = await buildModule("test/sdk/assembly/all-hostcalls.ts", "hostcalls");
+  wasm = await buildModule("test/sdk/assembly/all-hostcalls.ts");
 });
 
 describe("host-call declarations", () => {

@@ -5,7 +5,7 @@ import { GET, PROBE, buildModule } from "./helpers.ts";
 
 let probe: string;
 beforeAll(async () => {
-  probe = await buildModule(PROBE, "log");
+  probe = await buildModule(PROBE);
 });
 
 /** One request after the plugin is configured; `host.hostCalls` then holds only the request's calls. */

@@ -13,7 +13,7 @@ const CONFIG = JSON.stringify({ response_header: { name: "x-served-by", value: "
 const pages = (plugin: { vm: { mem: { memory: WebAssembly.Memory } } }) => plugin.vm.mem.memory.buffer.byteLength / 65536;
 
 async function http(runtime: Runtime) {
-  const file = await buildModule("filters/example-header/filter.ts", "measure", runtime as "minimal");
+  const file = await buildModule("filters/example-header/filter.ts", runtime as "minimal");
   const host = new Host({ logLevel: "info", countHostCalls: true });
   const plugin = await host.loadPlugin({ module: file, rootId: "example-header", configuration: CONFIG });
   host.hostCalls!.reset();
@@ -31,7 +31,7 @@ async function http(runtime: Runtime) {
 }
 
 async function tcp(runtime: Runtime) {
-  const file = await buildModule(PROBE, "measure", runtime as "minimal");
+  const file = await buildModule(PROBE, runtime as "minimal");
   const host = new Host({ logLevel: "warn" });
   const plugin = await host.loadPlugin({ module: file, rootId: "beta" });
   const before = pages(plugin as never);

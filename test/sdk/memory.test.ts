@@ -10,7 +10,7 @@ const WARMUP = 2_000;
 
 async function httpPages(runtime: Runtime): Promise<{ warm: number; end: number }> {
   const host = new Host({ logLevel: "info" });
-  const alpha = await host.loadPlugin({ module: await buildModule(PROBE, "memory", runtime), rootId: "alpha" });
+  const alpha = await host.loadPlugin({ module: await buildModule(PROBE, runtime), rootId: "alpha" });
   let warm = 0, end = 0;
   for (let i = 1; i <= REQUESTS; i++) {
     const s = host.httpStream({ filters: [alpha] });
@@ -27,7 +27,7 @@ async function httpPages(runtime: Runtime): Promise<{ warm: number; end: number 
 
 async function tcpPages(runtime: Runtime): Promise<{ warm: number; end: number }> {
   const host = new Host({ logLevel: "warn" });
-  const beta = await host.loadPlugin({ module: await buildModule(PROBE, "memory", runtime), rootId: "beta" });
+  const beta = await host.loadPlugin({ module: await buildModule(PROBE, runtime), rootId: "beta" });
   let warm = 0, end = 0;
   for (let i = 1; i <= REQUESTS; i++) {
     const c = host.tcpConnection({ filters: [beta], properties: { "source.address": "10.0.0.1:1000", "destination.address": "10.0.0.2:80", "filter_state.probe.quiet": true } });

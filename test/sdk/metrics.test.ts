@@ -5,7 +5,7 @@ import { GET, PROBE, buildModule, value } from "./helpers.ts";
 
 let probe: string;
 beforeAll(async () => {
-  probe = await buildModule(PROBE, "metrics");
+  probe = await buildModule(PROBE);
 });
 
 describe("metrics", () => {

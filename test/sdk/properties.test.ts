@@ -5,7 +5,7 @@ import { GET, PROBE, buildModule, value } from "./helpers.ts";
 
 let probe: string;
 beforeAll(async () => {
-  probe = await buildModule(PROBE, "properties");
+  probe = await buildModule(PROBE);
 });
 
 async function probeRequest(connection: Record<string, string | number | boolean>) {

@@ -46,6 +46,8 @@ export interface SemanticContext {
   loadWasm: boolean;
   /** The config file's directory (for hints about relative paths). */
   configDir?: string;
+  /** The config text (to locate errors inside embedded JSON strings). */
+  source?: string;
 }
 
 export function fail(ctx: SemanticContext, loc: Located, message: string, ofKey = false): void {

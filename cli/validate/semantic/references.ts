@@ -1,5 +1,6 @@
-// Names one resource uses to reach another: clusters named by tcp_proxy, routes and gRPC services, and internal
-// listeners named by `envoy_internal_address`, plus the bootstrap extension internal listeners need.
+// Names one resource uses to reach another: clusters named by tcp_proxy, routes, gRPC services, xDS config sources
+// and http_uri (remote Wasm code); internal listeners named by `envoy_internal_address`, plus the bootstrap
+// extension internal listeners need.
 import { child, fail, items, objects, type Located, type SemanticContext } from "./located.ts";
 import { connectionManagers, filtersOf, INTERNAL_LISTENER_EXTENSION_TYPE, TCP_PROXY_TYPE, type BootstrapModel, type FilterEntry } from "./model.ts";
 import { didYouMean } from "../suggest.ts";
@@ -54,29 +55,54 @@ function routeRefs(hcm: FilterEntry): ClusterRef[] {
   return refs;
 }
 
-/** `envoy_grpc.cluster_name` anywhere (access logs, ext_authz, tracing, xDS config sources, ...). */
-function grpcRefs(model: BootstrapModel): ClusterRef[] {
+/** `envoy_grpc.cluster_name` anywhere under `root` (access logs, ext_authz, tracing, xDS config sources, ...). */
+function grpcRefs(root: Located, what = "gRPC service"): ClusterRef[] {
   const refs: ClusterRef[] = [];
-  for (const o of objects(model.root)) {
+  for (const o of objects(root)) {
     const grpc = child(o, "envoy_grpc");
     const name = grpc && child(grpc, "cluster_name");
-    if (name && typeof name.value === "string") refs.push({ loc: name, name: name.value, what: "gRPC service" });
+    if (name && typeof name.value === "string") refs.push({ loc: name, name: name.value, what });
   }
   return refs;
 }
 
+/** `http_uri.cluster` anywhere: remote Wasm code (vm_config.code.remote), remote JWKS, ... */
+function httpUriRefs(model: BootstrapModel): ClusterRef[] {
+  const refs: ClusterRef[] = [];
+  for (const o of objects(model.root)) {
+    const uri = child(o, "http_uri");
+    const cluster = uri && child(uri, "cluster");
+    if (!cluster || typeof cluster.value !== "string") continue;
+    const what = /\.code\.remote$/.test(o.path) ? "remote Wasm code (http_uri)" : "http_uri";
+    refs.push({ loc: cluster, name: cluster.value, what });
+  }
+  return refs;
+}
+
+function failUndefined(ctx: SemanticContext, ref: ClusterRef, defined: Set<string>, why = ""): void {
+  fail(ctx, ref.loc, `${ref.what} names cluster "${ref.name}", which is not defined in static_resources.clusters${why}${didYouMean(ref.name, defined)}`);
+}
+
 export function checkClusterReferences(model: BootstrapModel, ctx: SemanticContext): void {
-  if (model.dynamicClusters) return; // CDS may supply the cluster later
   const defined = new Set(model.clusters.map((c) => c.name).filter((n): n is string => !!n));
+  // The xDS servers themselves (ADS, CDS/LDS config sources) must be reachable before any xDS arrives: Envoy
+  // requires their clusters to be static, so these are checked even when CDS supplies the others.
+  const dynamicResources = child(model.root, "dynamic_resources");
+  const xdsRefs = dynamicResources ? grpcRefs(dynamicResources, "xDS config source") : [];
+  for (const ref of xdsRefs) {
+    if (!defined.has(ref.name)) failUndefined(ctx, ref, defined, " (xDS servers need a static cluster)");
+  }
+  if (model.dynamicClusters) return; // CDS may supply the other clusters later
+  const xdsLocs = new Set(xdsRefs.map((r) => r.loc.path));
   const refs: ClusterRef[] = [];
   for (const l of model.listeners) {
     for (const f of l.networkChains.flatMap(filtersOf)) if (f.typeName === TCP_PROXY_TYPE) refs.push(...tcpProxyRefs(f));
   }
   for (const hcm of connectionManagers(model)) refs.push(...routeRefs(hcm));
-  refs.push(...grpcRefs(model));
+  refs.push(...grpcRefs(model.root).filter((r) => !xdsLocs.has(r.loc.path)));
+  refs.push(...httpUriRefs(model));
   for (const ref of refs) {
-    if (defined.has(ref.name)) continue;
-    fail(ctx, ref.loc, `${ref.what} names cluster "${ref.name}", which is not defined in static_resources.clusters${didYouMean(ref.name, defined)}`);
+    if (!defined.has(ref.name)) failUndefined(ctx, ref, defined);
   }
 }
 

@@ -6,6 +6,9 @@ import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { codeSource, EnvoyBootstrapError, hostOptions, wasmPluginSettings, type AnyEncoder, type WasmPluginSettings } from "../../../emulator/envoy-bootstrap.ts";
 import { loadEnvoySchema, type EnvoySchema } from "../descriptors.ts";
+import { didYouMean } from "../suggest.ts";
+import { positionInScalar } from "./embedded-json.ts";
+import { knownWasmRuntimes } from "./wasm-runtimes.ts";
 import { child, fail, stringField, warn, type Located, type SemanticContext } from "./located.ts";
 import { filtersOf, HCM_TYPE, httpFilterList, HTTP_WASM_TYPE, NETWORK_WASM_TYPE, type BootstrapModel } from "./model.ts";
 
@@ -84,6 +87,31 @@ function encodeWithSchema(schema: EnvoySchema | undefined): AnyEncoder | undefin
   };
 }
 
+/** False (with an error) when vm_config.runtime names a runtime the pinned Envoy does not have. */
+function checkRuntime(vmConfig: Located, ctx: SemanticContext): boolean {
+  const runtime = child(vmConfig, "runtime");
+  if (!runtime || typeof runtime.value !== "string") return true;
+  const known = knownWasmRuntimes();
+  if (known.names.includes(runtime.value)) return true;
+  fail(ctx, runtime, `Wasm runtime "${runtime.value}" is not registered in ${known.source}; registered: ${known.names.join(", ")}${didYouMean(runtime.value, known.names)}`);
+  return false;
+}
+
+/**
+ * A module's complaint about its configuration string that gives an offset into it ("(offset 124)") is reported
+ * at that character's YAML line and column, when the configuration is a string the source shows as written.
+ */
+function failInsideEmbeddedJson(ctx: SemanticContext, pluginLoc: Located, message: string): boolean {
+  const offset = /\(offset (\d+)\)/.exec(message);
+  const configuration = child(pluginLoc, "configuration");
+  const value = configuration && child(configuration, "value");
+  if (!offset || !value || typeof value.value !== "string" || ctx.source === undefined) return false;
+  const at = positionInScalar(ctx.source, ctx.sourceMap.at(value.parent, value.key), value.value, Number(offset[1]));
+  if (!at) return false;
+  ctx.report.error(value.path, at, message.replace(offset[0], `(at line ${at.line}, column ${at.col} of this file)`));
+  return true;
+}
+
 export async function checkWasmPlugins(model: BootstrapModel, ctx: SemanticContext): Promise<void> {
   const plugins = wasmPlugins(model);
   if (plugins.length === 0) return;
@@ -92,6 +120,7 @@ export async function checkWasmPlugins(model: BootstrapModel, ctx: SemanticConte
   for (const plugin of plugins) {
     const vmConfig = child(plugin.loc, "vm_config");
     if (!vmConfig) continue;
+    if (!checkRuntime(vmConfig, ctx)) continue;
     const module = readModule(vmConfig, ctx);
     if (!module?.bytes || !ctx.loadWasm) continue;
     let settings: WasmPluginSettings;
@@ -123,7 +152,8 @@ export async function checkWasmPlugins(model: BootstrapModel, ctx: SemanticConte
         .filter((l) => l.line.startsWith("wasm log") && (l.level === "warn" || l.level === "error" || l.level === "critical"));
       const detail = logs.length ? `; plugin log: ${logs.map((l) => l.message).join(" | ")}` : "";
       const isLoadError = e instanceof em.PluginLoadError;
-      fail(ctx, plugin.loc, `${plugin.kind} Wasm plugin "${name}" (${module.label}) ${isLoadError ? "was rejected" : "failed in the emulator"}: ${(e as Error).message}${detail}`);
+      const message = `${plugin.kind} Wasm plugin "${name}" (${module.label}) ${isLoadError ? "was rejected" : "failed in the emulator"}: ${(e as Error).message}${detail}`;
+      if (!failInsideEmbeddedJson(ctx, plugin.loc, message)) fail(ctx, plugin.loc, message);
     }
   }
 }
