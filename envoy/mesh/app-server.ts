@@ -120,7 +120,7 @@ function start(spec: AppSpec): void {
         },
       },
     );
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err) => {
+    server.bindAsync(host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err) => {
       if (err) throw err;
       emit({ listening: "grpc", port });
     });

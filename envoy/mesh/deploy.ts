@@ -18,6 +18,12 @@ export interface DeployParams {
   files?: Record<string, string>;
   /** Upstream addresses by their shipped value, e.g. the forward proxy's name: `{ "forward-proxy": "10.77.0.50" }`. */
   addresses?: Record<string, string>;
+  /**
+   * Dual stack: each IPv4 address of the shipped mesh gets the IPv6 address given here, wherever the config names it
+   * (workload and VIP lists in plugin configurations, filter-chain prefix ranges), and listeners on 0.0.0.0 listen on
+   * `::` with `ipv4_compat`, so they accept both families: `{ "10.77.0.20": "fd00:77::20" }`.
+   */
+  dualStack?: Record<string, string>;
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
@@ -58,6 +64,19 @@ export function deployConfig(yaml: string, params: DeployParams): string {
   }
   for (const [from, to] of Object.entries(params.addresses ?? {})) {
     out = replaceAll(out, new RegExp(`(socket_address:\\s*\\{\\s*address:\\s*)${escape(from)}(?=[\\s,}])`, "g"), `address ${from}`, (field) => `${field}${to}`);
+  }
+  if (params.dualStack) {
+    out = replaceAll(out, /socket_address:\s*\{\s*address:\s*0\.0\.0\.0,/g, "listener on 0.0.0.0",
+      () => 'socket_address: { address: "::", ipv4_compat: true,');
+    for (const [v4, v6] of Object.entries(params.dualStack)) {
+      const ip = escape(v4);
+      let hits = 0;
+      // JSON address lists of plugin configurations: "addresses": [..."v4"...], "vips": [..."v4"...]
+      out = out.replace(new RegExp(`("(?:addresses|vips)":\\s*\\[[^\\]]*")${ip}"`, "g"), (_m, head: string) => (hits++, `${head}${v4}", "${v6}"`));
+      // Filter-chain matches on the destination.
+      out = out.replace(new RegExp(`\\{ address_prefix: ${ip}, prefix_len: 32 \\}`, "g"), (m) => (hits++, `${m}, { address_prefix: "${v6}", prefix_len: 128 }`));
+      if (hits === 0) throw new Error(`deployConfig: the config names no ${v4} to pair with ${v6}`);
+    }
   }
   if (params.adminPort !== undefined) {
     const port = params.adminPort;
