@@ -2,7 +2,7 @@
 // pairs, iptables for capture, curl and nghttp2-client as clients, squid as the egress forward proxy,
 // util-linux's setpriv to run Envoy as its own uid), installed with apt-get when missing and running as root
 // (`apt-get update` first, so it works on a fresh Debian machine); and the mesh certificates (`npm run certs`)
-// when envoy-configs/certs/ has none. Uses only Node's built-ins.
+// when envoy-configs/certs/ has none. `--certs-only` (npm start) does only the latter. Uses only Node's built-ins.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
@@ -34,7 +34,8 @@ function run(cmd, args) {
   return r.status === 0;
 }
 
-const missing = missingPackages();
+const certsOnly = process.argv.includes("--certs-only");
+const missing = certsOnly ? [] : missingPackages();
 if (missing.length > 0) {
   const canInstall = process.getuid?.() === 0 && onPath("apt-get");
   if (canInstall) {
