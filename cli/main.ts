@@ -11,7 +11,7 @@ const commands: Record<string, Command> = {
   envoy: { summary: "envoy [--version V]        find or install the pinned real Envoy, print its version and path", load: () => import("./envoy.ts") },
   workloads: { summary: "workloads from-k8s [f...]  the filters' workload table from kubectl's pods/services/namespaces YAML", load: () => import("./workloads.ts") },
   new: { summary: "new <name> [--http|--tcp]  create a filter folder that builds, tests and validates as generated", load: () => import("./new.ts") },
-  demo: { summary: "demo                       run the ztunnel demo through the emulator", load: () => import("./demo.ts") },
+  demo: { summary: "demo                       run the two-node ztunnel demo (real Envoy when possible, else the emulator)", load: () => import("./demo.ts") },
 };
 
 function usage(): string {
