@@ -1,6 +1,6 @@
-// Runs before `npm run e2e`: the Debian packages the end-to-end suite drives (iproute2 for namespaces and veth
+// Runs before `npm test` and `npm run e2e`: the Debian packages the real-Envoy suites drive (iproute2 for namespaces and veth
 // pairs, iptables for capture, curl and nghttp2-client as clients, squid as the egress forward proxy,
-// util-linux's setpriv to run Envoy as its own uid), installed with apt-get when missing and running as root
+// util-linux's setpriv to run Envoy as its own uid, skopeo and docker-registry for the OCI round trip), installed with apt-get when missing and running as root
 // (`apt-get update` first, so it works on a fresh Debian machine); and the mesh certificates (`npm run certs`)
 // when envoy-configs/certs/ has none. `--certs-only` (npm start) does only the latter. Uses only Node's built-ins.
 import { spawnSync } from "node:child_process";
