@@ -85,6 +85,9 @@ export class Host {
 
   loadPluginSync(options: PluginOptions): Plugin {
     const name = options.name ?? "";
+    if (options.failOpen && options.failurePolicy !== undefined) {
+      throw new PluginLoadError("only one of fail_open or failure_policy can be set", name);
+    }
     let bytes: Uint8Array;
     try {
       bytes = typeof options.module === "string" ? new Uint8Array(readFileSync(options.module)) : options.module;

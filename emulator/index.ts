@@ -105,8 +105,18 @@ export interface PluginOptions {
   rootId?: string;
   /** Plugin `configuration` (BufferType 7, readable only during on_configure). */
   configuration?: string | Uint8Array;
-  /** Behaviour after a trap. Default FAIL_CLOSED (Envoy's UNSPECIFIED). */
+  /**
+   * PluginConfig `failure_policy`: what later streams get once the VM failed (FAIL_OPEN: the filter is left out;
+   * FAIL_CLOSED: every stream fails; FAIL_RELOAD: the VM is rebuilt). The stream that was running when the VM
+   * trapped fails in all three — only `failOpen` lets it continue. Default FAIL_CLOSED (Envoy's UNSPECIFIED).
+   */
   failurePolicy?: FailurePolicy;
+  /**
+   * The legacy PluginConfig `fail_open: true`: FAIL_OPEN for later streams and, unlike `failurePolicy`, the stream
+   * that trapped continues too (Envoy hands only this bool to proxy-wasm's PluginBase fail_open_, which its
+   * CHECK_FAIL reads). Envoy refuses a plugin that sets both.
+   */
+  failOpen?: boolean;
   /** PluginConfig `allow_on_headers_stop_iteration`: headers Pause(1) stays StopIteration. Default false. */
   allowOnHeadersStopIteration?: boolean;
   /** `xds.listener_direction` for this plugin's listener. Default UNSPECIFIED. */

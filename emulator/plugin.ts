@@ -28,6 +28,8 @@ export class Plugin {
   readonly rootId: string;
   readonly configuration: Uint8Array;
   readonly failurePolicy: FailurePolicy;
+  /** proxy-wasm PluginBase fail_open_: set from the legacy `fail_open` only, never from `failure_policy`. */
+  readonly failOpen: boolean;
   readonly allowOnHeadersStopIteration: boolean;
   readonly listenerDirection: "UNSPECIFIED" | "INBOUND" | "OUTBOUND";
   readonly options: PluginOptions;
@@ -46,7 +48,11 @@ export class Plugin {
     // (source/extensions/common/wasm/wasm.cc; the copy read was a Higress-patched tree). A plugin.h variant
     // behind runtime guard envoy.reloadable_features.wasm_failure_reload_by_default picks FAIL_RELOAD instead;
     // which one upstream main has is UNCONFIRMED — pass failurePolicy explicitly when it matters.
-    this.failurePolicy = options.failurePolicy ?? "FAIL_CLOSED";
+    // Envoy's Plugin passes only config.fail_open() to PluginBase (envoyproxy/envoy:source/extensions/common/wasm/plugin.h),
+    // so `failure_policy: FAIL_OPEN` still fails the stream that trapped; seen in Envoy 1.36.2 and 1.40.0
+    // (test/e2e/failure.test.ts).
+    this.failOpen = options.failOpen ?? false;
+    this.failurePolicy = this.failOpen ? "FAIL_OPEN" : (options.failurePolicy ?? "FAIL_CLOSED");
     this.allowOnHeadersStopIteration = options.allowOnHeadersStopIteration ?? false;
     this.listenerDirection = options.listenerDirection ?? "UNSPECIFIED";
     this.vmSet = vmSet;

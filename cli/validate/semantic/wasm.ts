@@ -156,6 +156,7 @@ export async function checkWasmPlugins(model: BootstrapModel, ctx: SemanticConte
         rootId: stringField(plugin.loc, "root_id") ?? "",
         configuration: pluginConfig.bytes,
         failurePolicy: policy && failurePolicies.has(policy) ? policy : undefined,
+        failOpen: child(plugin.loc, "fail_open")?.value === true,
         listenerDirection: plugin.direction,
       });
     } catch (e) {

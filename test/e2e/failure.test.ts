@@ -1,0 +1,198 @@
+// Failure in real Envoy, for every pinned version, each case also run through the emulator, which must predict
+// what Envoy did:
+// - a module that traps fails its stream as the plugin's failure_policy says, while Envoy keeps serving;
+// - a bad plugin configuration of each of our filters makes Envoy refuse the config, with the JSON path logged;
+// - a module importing what Envoy lacks fails to load with Envoy's message.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Host } from "../../emulator/index.ts";
+import { pinnedVersions, repoRoot } from "../../envoy/provision.ts";
+import { startEnvoy } from "../../envoy/process.ts";
+import { wat } from "../emulator/wat.ts";
+import { envoyPrerequisite } from "../envoy/prerequisites.ts";
+import { echoUpstream, freePorts, httpGet, httpUpstream, tcpExchange, type EchoUpstream, type HttpUpstream } from "./loopback.ts";
+import { wasmFilterYaml } from "./failure-config.ts";
+
+/** How the plugin says what happens after a trap: `failure_policy`, or the legacy `fail_open: true`. */
+type Policy = "FAIL_CLOSED" | "FAIL_OPEN" | "fail_open: true";
+
+/** What a client saw: the HTTP status, or for TCP whether its bytes came back and who ended the connection. */
+type Outcome = string;
+
+interface Step {
+  kind: "http" | "tcp";
+  /** Through the plugin, or through a listener without it (Envoy keeps serving other streams). */
+  via: "plugin" | "plain";
+  trap: boolean;
+}
+
+// A healthy stream, a trapping one, then healthy ones again: after the trap the VM on that worker has failed.
+const steps: Step[] = [
+  { kind: "http", via: "plugin", trap: false },
+  { kind: "http", via: "plugin", trap: true },
+  { kind: "http", via: "plugin", trap: false },
+  { kind: "http", via: "plain", trap: false },
+  { kind: "tcp", via: "plugin", trap: false },
+  { kind: "tcp", via: "plugin", trap: true },
+  { kind: "tcp", via: "plugin", trap: false },
+  { kind: "tcp", via: "plain", trap: false },
+];
+
+const label = (s: Step) => `${s.kind} ${s.via}${s.trap ? " trap" : ""}`;
+const tcpPayload = (s: Step) => (s.trap ? "trap-me" : "hello");
+const tcpOutcome = (sent: string, received: string, ended: "closed" | "open") =>
+  `${received === sent ? "echoed" : received === "" ? "nothing back" : `got ${JSON.stringify(received)}`}, ${ended}`;
+
+/** The emulator's prediction for the same module, policy and steps (one worker, as Envoy runs with --concurrency 1). */
+async function predict(module: Uint8Array, policy: Policy): Promise<{ outcomes: Outcome[]; traps: string[] }> {
+  const host = new Host();
+  const failure = policy === "fail_open: true" ? { failOpen: true } : { failurePolicy: policy };
+  const http = await host.loadPlugin({ module, name: "trap-http", rootId: "", vmId: "trap-http", ...failure });
+  const tcp = await host.loadPlugin({ module, name: "trap-tcp", rootId: "", vmId: "trap-tcp", ...failure });
+  const outcomes: Outcome[] = [];
+  for (const step of steps) {
+    const filters = step.via === "plugin" ? [step.kind === "http" ? http : tcp] : [];
+    if (step.kind === "http") {
+      const headers: Array<[string, string]> = [[":method", "GET"], [":path", "/"], [":authority", "x"], [":scheme", "http"]];
+      if (step.trap) headers.push(["x-trap", "1"]);
+      const s = host.httpStream({ filters }).sendRequestHeaders(headers, true);
+      if (s.localResponse) outcomes.push(String(s.localResponse.status));
+      else {
+        s.sendResponseHeaders([[":status", "200"]], false).sendResponseBody("upstream ok", true);
+        outcomes.push(s.downstreamResponse.headers?.find(([k]) => k === ":status")?.[1] ?? "none");
+      }
+      s.complete();
+    } else {
+      const sent = tcpPayload(step);
+      const c = host.tcpConnection({ filters }).open().downstreamData(sent);
+      // The echo server sends back whatever reached it.
+      if (!c.closed && c.toUpstream.length > 0) c.upstreamData(c.toUpstream);
+      outcomes.push(tcpOutcome(sent, c.toDownstreamText, c.closed ? "closed" : "open"));
+      if (!c.closed) c.closeDownstream();
+    }
+  }
+  return { outcomes, traps: host.traps.map((t) => t.message) };
+}
+
+const failureYaml = (policy: Policy) => (policy === "fail_open: true" ? { failOpen: true } : { failurePolicy: policy });
+
+// What each policy does, per step (the emulator must predict the same). failure_policy FAIL_OPEN still fails the
+// stream that trapped: Envoy gives proxy-wasm's CHECK_FAIL only the legacy fail_open bool
+// (envoyproxy/envoy:source/extensions/common/wasm/plugin.h); it leaves the filter out of later streams.
+const expected: Record<Policy, Outcome[]> = {
+  FAIL_CLOSED: ["200", "503", "503", "200", "echoed, open", "nothing back, closed", "nothing back, closed", "echoed, open"],
+  FAIL_OPEN: ["200", "503", "200", "200", "echoed, open", "nothing back, closed", "echoed, open", "echoed, open"],
+  "fail_open: true": ["200", "200", "200", "200", "echoed, open", "echoed, open", "echoed, open", "echoed, open"],
+};
+
+function trapBootstrap(opts: { admin: number; ports: number[]; wasm: string; policy: Policy; http: number; echo: number }): string {
+  const [httpPlugin, httpPlain, tcpPlugin, tcpPlain] = opts.ports;
+  const hcm = (name: string, port: number, wasm: boolean) => `
+  - name: ${name}
+    address: { socket_address: { address: 127.0.0.1, port_value: ${port} } }
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: ${name}
+          access_log:
+          - name: envoy.access_loggers.stdout
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog
+              log_format: { text_format_source: { inline_string: "ACCESS ${name} %RESPONSE_CODE% %RESPONSE_CODE_DETAILS%\\n" } }
+          route_config:
+            virtual_hosts:
+            - { name: all, domains: ["*"], routes: [ { match: { prefix: "/" }, route: { cluster: http_upstream } } ] }
+          http_filters:${wasm ? wasmFilterYaml({ kind: "http", name: "trap-http", vmId: "trap-http", rootId: "", wasm: opts.wasm, ...failureYaml(opts.policy), indent: 10 }) : ""}
+          - name: envoy.filters.http.router
+            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }`;
+  const tcp = (name: string, port: number, wasm: boolean) => `
+  - name: ${name}
+    address: { socket_address: { address: 127.0.0.1, port_value: ${port} } }
+    filter_chains:
+    - filters:${wasm ? wasmFilterYaml({ kind: "network", name: "trap-tcp", vmId: "trap-tcp", rootId: "", wasm: opts.wasm, ...failureYaml(opts.policy), indent: 6 }) : ""}
+      - name: envoy.filters.network.tcp_proxy
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+          stat_prefix: ${name}
+          cluster: echo_upstream`;
+  const cluster = (name: string, port: number) => `
+  - name: ${name}
+    connect_timeout: 1s
+    load_assignment:
+      cluster_name: ${name}
+      endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } } ] } ]`;
+  return `admin:
+  address: { socket_address: { address: 127.0.0.1, port_value: ${opts.admin} } }
+static_resources:
+  listeners:${hcm("http_plugin", httpPlugin, true)}${hcm("http_plain", httpPlain, false)}${tcp("tcp_plugin", tcpPlugin, true)}${tcp("tcp_plain", tcpPlain, false)}
+  clusters:${cluster("http_upstream", opts.http)}${cluster("echo_upstream", opts.echo)}
+`;
+}
+
+const versions = pinnedVersions();
+
+describe.each(versions)("real Envoy %s: failures", (version) => {
+  const envoy = envoyPrerequisite(version);
+  const work = mkdtempSync(join(tmpdir(), "ambient-wasm-failure-"));
+  let trapModule: Uint8Array;
+  let trapPath: string;
+  let http: HttpUpstream;
+  let echo: EchoUpstream;
+
+  beforeAll(async () => {
+    trapModule = await wat("trap-on-demand");
+    trapPath = join(work, "trap-on-demand.wasm");
+    writeFileSync(trapPath, trapModule);
+    http = await httpUpstream();
+    echo = await echoUpstream();
+  });
+  afterAll(async () => {
+    await http?.close();
+    await echo?.close();
+  });
+
+  describe.each<Policy>(["FAIL_CLOSED", "FAIL_OPEN", "fail_open: true"])("a trapping module under %s", (policy) => {
+    it.skipIf(!envoy.value)("fails its stream as the policy says while Envoy keeps serving, as the emulator predicts", async () => {
+      const [admin, ...ports] = await freePorts(5);
+      const proc = await startEnvoy({
+        envoy: envoy.value!,
+        config: { yaml: trapBootstrap({ admin, ports, wasm: trapPath, policy, http: http.port, echo: echo.port }) },
+        cwd: repoRoot,
+        concurrency: 1,
+      });
+      const seen: Outcome[] = [];
+      try {
+        for (const step of steps) {
+          const port = ports[(step.kind === "http" ? 0 : 2) + (step.via === "plain" ? 1 : 0)];
+          if (step.kind === "http") {
+            const r = await httpGet(port, "/", step.trap ? { "x-trap": "1" } : {});
+            seen.push(String(r.status));
+          } else {
+            const sent = tcpPayload(step);
+            const r = await tcpExchange(port, sent);
+            seen.push(tcpOutcome(sent, r.received, r.ended));
+          }
+        }
+        // Envoy is still up and serving after the traps.
+        expect((await proc.adminGet("/ready")).trim()).toBe("LIVE");
+      } finally {
+        await proc.stop();
+      }
+      const log = proc.log();
+      const predicted = await predict(trapModule, policy);
+      const byStep = (o: Outcome[]) => steps.map((s, i) => `${label(s)} → ${o[i]}`);
+      expect(byStep(seen)).toEqual(byStep(predicted.outcomes));
+      expect(byStep(seen)).toEqual(byStep(expected[policy]));
+      // Envoy logs each trap with the function that failed, as the emulator records it.
+      for (const message of predicted.traps) {
+        const fn = /^Function: (\w+) failed/.exec(message)![1];
+        expect(log).toMatch(new RegExp(`Function: ${fn} failed: Uncaught RuntimeError: unreachable`));
+      }
+      if (policy !== "fail_open: true") expect(log).toMatch(/ACCESS http_plugin 503 wasm_fail_stream/);
+    });
+  });
+});
