@@ -7,9 +7,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Host } from "../../emulator/index.ts";
-import { pinnedVersions, repoRoot } from "../../envoy/provision.ts";
-import { startEnvoy } from "../../envoy/process.ts";
+import { Host, PluginLoadError } from "../../emulator/index.ts";
+import { pinnedVersions, repoRoot, type Envoy } from "../../envoy/provision.ts";
+import { runEnvoyExpectingExit, startEnvoy } from "../../envoy/process.ts";
 import { wat } from "../emulator/wat.ts";
 import { envoyPrerequisite } from "../envoy/prerequisites.ts";
 import { echoUpstream, freePorts, httpGet, httpUpstream, tcpExchange, type EchoUpstream, type HttpUpstream } from "./loopback.ts";
@@ -194,5 +194,106 @@ describe.each(versions)("real Envoy %s: failures", (version) => {
       }
       if (policy !== "fail_open: true") expect(log).toMatch(/ACCESS http_plugin 503 wasm_fail_stream/);
     });
+  });
+});
+
+/** One bad plugin configuration per filter of ours, in the filter type and root_id the shipped configs use. */
+const badConfigurations = [
+  { filter: "hbone-outbound", kind: "network", rootId: "hbone-outbound", configuration: '{"capturePort": "15001"}', path: "$.capturePort" },
+  { filter: "hbone-inbound", kind: "http", rootId: "hbone-inbound", configuration: '{"target": "everywhere"}', path: "$.target" },
+  { filter: "connect-headers", kind: "http", rootId: "connect-headers", configuration: '{"headers": 3}', path: "$.headers" },
+  {
+    filter: "identity-rbac", kind: "http", rootId: "identity-rbac-l7",
+    configuration: '{"workloads": [{"name": "w", "namespace": "n"}], "policies": [{"name": "p", "namespace": "n", "spec": {"action": "PERMIT"}}]}',
+    path: "$.policies[0].spec.action",
+  },
+  { filter: "istio-stats", kind: "network", rootId: "tcp", configuration: '{"reporter": "source", "tcpReportingDuration": "5 seconds"}', path: "$.tcpReportingDuration" },
+  { filter: "example-header", kind: "http", rootId: "example-header", configuration: '{"response_header": {"value": "v"}}', path: "$.response_header.name" },
+] as const;
+
+/** Modules importing what Envoy does not provide (test/emulator/wat). */
+const badImports = ["as-default-abort", "abi-0-2-1-old-import", "imported-global", "import-type-mismatch"];
+
+function oneFilterBootstrap(admin: number, port: number, filter: string): string {
+  return `admin:
+  address: { socket_address: { address: 127.0.0.1, port_value: ${admin} } }
+static_resources:
+  listeners:
+  - name: one
+    address: { socket_address: { address: 127.0.0.1, port_value: ${port} } }
+    filter_chains:
+    - filters:${filter}
+  clusters:
+  - name: nowhere
+    connect_timeout: 1s
+    load_assignment: { cluster_name: nowhere }
+`;
+}
+
+function httpChain(wasmFilter: string): string {
+  return `
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: one
+          route_config:
+            virtual_hosts:
+            - { name: all, domains: ["*"], routes: [ { match: { prefix: "/" }, route: { cluster: nowhere } } ] }
+          http_filters:${wasmFilter}
+          - name: envoy.filters.http.router
+            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }`;
+}
+
+function networkChain(wasmFilter: string): string {
+  return `${wasmFilter}
+      - name: envoy.filters.network.tcp_proxy
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+          stat_prefix: one
+          cluster: nowhere`;
+}
+
+async function refusedBy(envoy: Envoy, filterYaml: string): Promise<{ code: number | null; log: string }> {
+  const [admin, port] = await freePorts(2);
+  return runEnvoyExpectingExit({ envoy, config: { yaml: oneFilterBootstrap(admin, port, filterYaml) }, cwd: repoRoot, concurrency: 1 });
+}
+
+describe.each(versions)("real Envoy %s: plugins it refuses", (version) => {
+  const envoy = envoyPrerequisite(version);
+  const work = mkdtempSync(join(tmpdir(), "ambient-wasm-refused-"));
+
+  it.skipIf(!envoy.value).each(badConfigurations)(
+    "a bad $filter configuration: Envoy refuses it and logs the JSON path, as the emulator predicts",
+    async ({ filter, kind, rootId, configuration, path }) => {
+      const wasm = join(repoRoot, "build", `${filter}.wasm`);
+      const host = new Host();
+      const predicted = await host.loadPlugin({ module: wasm, name: filter, vmId: filter, rootId, configuration }).catch((e) => e);
+      expect(predicted).toBeInstanceOf(PluginLoadError);
+      const complaint = host.logs.find((l) => l.level === "error" && l.message.includes(`: ${path}:`));
+      expect(complaint, "the emulator logs the JSON path").toBeDefined();
+
+      const item = wasmFilterYaml({ kind, name: filter, vmId: filter, rootId, wasm, configuration, indent: kind === "http" ? 10 : 6 });
+      const { code, log } = await refusedBy(envoy.value!, kind === "http" ? httpChain(item) : networkChain(item));
+      expect(code, "Envoy must refuse the config").not.toBeNull();
+      expect(code).not.toBe(0);
+      // The module's own line as Envoy prints it ("wasm log <root_id> <vm_id>: ..."), word for word, and Envoy's
+      // reason for the rejection, both as the emulator has them.
+      expect(log).toContain(`[error][wasm]`);
+      expect(log).toContain(complaint!.line);
+      expect(log).toContain(predicted.envoyMessage);
+    },
+  );
+
+  it.skipIf(!envoy.value).each(badImports)("a module with an import Envoy lacks (%s) fails to load with Envoy's message", async (name) => {
+    const module = await wat(name);
+    const predicted = await new Host().loadPlugin({ module, name }).catch((e) => e);
+    expect(predicted).toBeInstanceOf(PluginLoadError);
+    const wasm = join(work, `${name}.wasm`);
+    writeFileSync(wasm, module);
+    const { code, log } = await refusedBy(envoy.value!, httpChain(wasmFilterYaml({ kind: "http", name, vmId: name, rootId: "", wasm, indent: 10 })));
+    expect(code, "Envoy must refuse the config").not.toBeNull();
+    expect(code).not.toBe(0);
+    expect(log).toContain(predicted.message);
+    expect(log).toContain(predicted.envoyMessage);
   });
 });
