@@ -8,6 +8,8 @@ export interface WasmFilterOptions {
   /** Absolute path of the module. */
   wasm: string;
   configuration?: string;
+  /** vm_config.configuration (what on_vm_start reads). */
+  vmConfiguration?: string;
   failurePolicy?: "FAIL_CLOSED" | "FAIL_OPEN" | "FAIL_RELOAD";
   /** The legacy `fail_open: true`. */
   failOpen?: boolean;
@@ -31,6 +33,9 @@ export function wasmFilterYaml(o: WasmFilterOptions): string {
     `        vm_id: ${JSON.stringify(o.vmId)}`,
     `        runtime: envoy.wasm.runtime.v8`,
     `        code: { local: { filename: ${JSON.stringify(o.wasm)} } }`,
+    ...(o.vmConfiguration !== undefined
+      ? [`        configuration: { "@type": type.googleapis.com/google.protobuf.StringValue, value: ${JSON.stringify(o.vmConfiguration)} }`]
+      : []),
     ...(o.configuration !== undefined
       ? [
           `      configuration:`,

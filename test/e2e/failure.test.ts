@@ -187,11 +187,12 @@ describe.each(versions)("real Envoy %s: failures", (version) => {
       const byStep = (o: Outcome[]) => steps.map((s, i) => `${label(s)} → ${o[i]}`);
       expect(byStep(seen)).toEqual(byStep(predicted.outcomes));
       expect(byStep(seen)).toEqual(byStep(expected[policy]));
-      // Envoy logs each trap with the function that failed, as the emulator records it.
-      for (const message of predicted.traps) {
-        const fn = /^Function: (\w+) failed/.exec(message)![1];
-        expect(log).toMatch(new RegExp(`Function: ${fn} failed: Uncaught RuntimeError: unreachable`));
-      }
+      // Envoy logs each trap word for word as the emulator records it.
+      expect(predicted.traps).toEqual([
+        "Function: proxy_on_request_headers failed: Uncaught RuntimeError: unreachable",
+        "Function: proxy_on_downstream_data failed: Uncaught RuntimeError: unreachable",
+      ]);
+      for (const message of predicted.traps) expect(log).toContain(`[error][wasm] [source/extensions/common/wasm/wasm_vm.cc:38] ${message}`);
       if (policy !== "fail_open: true") expect(log).toMatch(/ACCESS http_plugin 503 wasm_fail_stream/);
     });
   });
@@ -211,8 +212,8 @@ const badConfigurations = [
   { filter: "example-header", kind: "http", rootId: "example-header", configuration: '{"response_header": {"value": "v"}}', path: "$.response_header.name" },
 ] as const;
 
-/** Modules importing what Envoy does not provide (test/emulator/wat). */
-const badImports = ["as-default-abort", "abi-0-2-1-old-import", "imported-global", "import-type-mismatch"];
+/** Modules Envoy refuses to load (test/emulator/wat): imports it does not provide, a refused host call in _initialize. */
+const unloadable = ["as-default-abort", "abi-0-2-1-old-import", "imported-global", "import-type-mismatch", "init-restricted"];
 
 function oneFilterBootstrap(admin: number, port: number, filter: string): string {
   return `admin:
@@ -284,7 +285,7 @@ describe.each(versions)("real Envoy %s: plugins it refuses", (version) => {
     },
   );
 
-  it.skipIf(!envoy.value).each(badImports)("a module with an import Envoy lacks (%s) fails to load with Envoy's message", async (name) => {
+  it.skipIf(!envoy.value).each(unloadable)("a module Envoy cannot load (%s) fails to load with Envoy's message", async (name) => {
     const module = await wat(name);
     const predicted = await new Host().loadPlugin({ module, name }).catch((e) => e);
     expect(predicted).toBeInstanceOf(PluginLoadError);
@@ -295,5 +296,38 @@ describe.each(versions)("real Envoy %s: plugins it refuses", (version) => {
     expect(code).not.toBe(0);
     expect(log).toContain(predicted.message);
     expect(log).toContain(predicted.envoyMessage);
+  });
+
+  it.skipIf(!envoy.value)("a start section calling a host function crashes Envoy, as the emulator says", async () => {
+    const module = await wat("start-section-restricted");
+    const predicted = await new Host().loadPlugin({ module, name: "start" }).catch((e) => e);
+    expect(predicted).toBeInstanceOf(PluginLoadError);
+    expect(predicted.message).toMatch(/^Envoy crashes \(segmentation fault\)/);
+    const wasm = join(work, "start-section-restricted.wasm");
+    writeFileSync(wasm, module);
+    const { code, log } = await refusedBy(envoy.value!, httpChain(wasmFilterYaml({ kind: "http", name: "start", vmId: "start", rootId: "", wasm, indent: 10 })));
+    expect(code).toBe(-1); // ended by a signal
+    expect(log).toContain("Caught Segmentation fault");
+  });
+
+  it.skipIf(!envoy.value)("an allocator that traps under on_vm_start's host call: the plugin loads with a failed VM, its streams get 503", async () => {
+    const module = await wat("malloc-restricted");
+    const host = new Host();
+    const plugin = await host.loadPlugin({ module, name: "alloc", vmId: "alloc", vmConfig: "x" });
+    const predicted = host.httpStream({ filters: [plugin] })
+      .sendRequestHeaders([[":method", "GET"], [":path", "/"], [":authority", "x"], [":scheme", "http"]], true).localResponse;
+    expect(predicted).toMatchObject({ status: 503 });
+    const wasm = join(work, "malloc-restricted.wasm");
+    writeFileSync(wasm, module);
+    const [admin, port] = await freePorts(2);
+    const item = wasmFilterYaml({ kind: "http", name: "alloc", vmId: "alloc", rootId: "", wasm, vmConfiguration: "x", indent: 10 });
+    const proc = await startEnvoy({ envoy: envoy.value!, config: { yaml: oneFilterBootstrap(admin, port, httpChain(item)) }, cwd: repoRoot, concurrency: 1 });
+    try {
+      const r = await httpGet(port, "/");
+      expect(r.status).toBe(predicted!.status);
+    } finally {
+      await proc.stop();
+    }
+    expect(proc.log()).toContain(host.traps[0].message);
   });
 });
