@@ -34,8 +34,6 @@ export interface StartOptions {
   uid?: number;
   concurrency?: number;
   logLevel?: string;
-  /** How often Envoy flushes access logs and other file output. Default 200 ms. */
-  fileFlushIntervalMs?: number;
   /** e.g. "wasm:debug,connection:info" */
   componentLogLevel?: string;
   /** Admin address as seen from inside the process's namespace, "127.0.0.1:15000"; read from the config if unset. */
@@ -97,9 +95,6 @@ function spawnEnvoy(options: StartOptions): { child: ChildProcess; yamlText: str
     options.envoy.path, "-c", path, "--disable-hot-restart",
     "--concurrency", String(options.concurrency ?? 1),
     "--log-level", options.logLevel ?? "info",
-    // Access logs on stdout reach the pipe when Envoy flushes its log buffers (default every 10 s); callers read
-    // them right after the traffic.
-    "--file-flush-interval-msec", String(options.fileFlushIntervalMs ?? 200),
   ];
   if (options.componentLogLevel) args.push("--component-log-level", options.componentLogLevel);
   args.push(...(options.extraArgs ?? []));

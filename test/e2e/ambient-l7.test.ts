@@ -11,7 +11,7 @@ import { realEnvoys, sampleValue, samples, type Labels } from "./support.ts";
 
 const SLEEP_BAGGAGE = "k8s.cluster.name=Kubernetes,k8s.namespace.name=client,k8s.deployment.name=sleep,service.name=sleep,service.version=v1";
 const URL = `http://${M.l7Vip}:${M.l7Ports.http}`;
-// Access logs reach stdout when Envoy flushes its log buffer (envoy/process.ts sets the interval).
+// Access logs reach stdout when Envoy flushes its log buffer (envoy/mesh/proxy.ts sets the interval).
 const LOG_WAIT_MS = 15_000;
 
 /** The waypoint's istio_requests_total label set for client/sleep → httpbin-l7, in the order the stats_tags print. */
