@@ -143,7 +143,9 @@ export class Host {
     if (!inst) return null;
     const action = onStreamCreationAfterFailure(plugin, inst.vm);
     if (action === "skip") return null;
-    if (action === "reload") this.reload(inst.vm);
+    // PluginConfig::maybeReloadHandleIfNeeded: within the backoff since the last load the failed VM stays (the
+    // stream fails as under FAIL_CLOSED); after it, the VM is rebuilt and the load time renewed either way.
+    if (action === "reload" && this.clock.nowMs - plugin.lastLoadMs[worker] >= plugin.reloadWaitMs) this.reload(inst.vm);
     return plugin.instances[worker];
   }
 
@@ -154,6 +156,7 @@ export class Host {
     if (!set || worker < 0) return;
     for (const p of failed.plugins) {
       if (p.instances[worker]?.vm !== failed) continue;
+      p.lastLoadMs[worker] = this.clock.nowMs;
       const inst = this.modelsCanary ? set.startOnWorker(p, worker) : set.restartOnSingleVm(p);
       if (inst) p.instances[worker] = inst;
       else this.logSink.hostLog("error", `Wasm VM reload failed for plugin ${p.name}`);

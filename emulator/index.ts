@@ -117,6 +117,13 @@ export interface PluginOptions {
    * CHECK_FAIL reads). Envoy refuses a plugin that sets both.
    */
   failOpen?: boolean;
+  /**
+   * FAIL_RELOAD: PluginConfig `reload_config.backoff.base_interval` in ms (Envoy's default 1000). Envoy rebuilds a
+   * failed VM only for a stream created at least a jittered [base, 1.5·base) after the plugin's last (re)load on
+   * that worker — measured from the load, not from the trap; until then streams fail as under FAIL_CLOSED. The
+   * emulator waits the longest, 1.5·base, so what it predicts outside the jitter window is what Envoy does.
+   */
+  reloadBackoffMs?: number;
   /** PluginConfig `allow_on_headers_stop_iteration`: headers Pause(1) stays StopIteration. Default false. */
   allowOnHeadersStopIteration?: boolean;
   /** `xds.listener_direction` for this plugin's listener. Default UNSPECIFIED. */

@@ -36,6 +36,9 @@ export class Plugin {
   readonly vmSet: VmSet;
   /** Root context per worker; null where the worker could not start the plugin. */
   readonly instances: Array<PluginInstance | null>;
+  /** FAIL_RELOAD: virtual time (ms) of the last (re)load per worker, and how long after it Envoy may reload. */
+  readonly lastLoadMs: number[];
+  readonly reloadWaitMs: number;
   /** Host calls made on this plugin's contexts (Host({ countHostCalls: true })), else null. */
   readonly hostCalls: HostCallCounts | null;
 
@@ -58,6 +61,8 @@ export class Plugin {
     this.vmSet = vmSet;
     this.instances = new Array<PluginInstance | null>(vmSet.workers.length).fill(null);
     this.hostCalls = countHostCalls ? new HostCallCounts() : null;
+    this.lastLoadMs = new Array<number>(vmSet.workers.length).fill(vmSet.host.clock.nowMs);
+    this.reloadWaitMs = 1.5 * (options.reloadBackoffMs ?? 1000);
   }
 
   /** Plugin key (proxy-wasm-cpp-host PluginBase::key: root_id + configuration + Envoy's name||direction). */

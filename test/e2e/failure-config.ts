@@ -11,6 +11,8 @@ export interface WasmFilterOptions {
   /** vm_config.configuration (what on_vm_start reads). */
   vmConfiguration?: string;
   failurePolicy?: "FAIL_CLOSED" | "FAIL_OPEN" | "FAIL_RELOAD";
+  /** FAIL_RELOAD's reload_config.backoff.base_interval. */
+  reloadBackoffMs?: number;
   /** The legacy `fail_open: true`. */
   failOpen?: boolean;
   /** Column of the list item's dash. */
@@ -29,6 +31,7 @@ export function wasmFilterYaml(o: WasmFilterOptions): string {
     `      root_id: ${JSON.stringify(o.rootId)}`,
     ...(o.failurePolicy ? [`      failure_policy: ${o.failurePolicy}`] : []),
     ...(o.failOpen ? [`      fail_open: true`] : []),
+    ...(o.reloadBackoffMs !== undefined ? [`      reload_config: { backoff: { base_interval: ${o.reloadBackoffMs / 1000}s } }`] : []),
     `      vm_config:`,
     `        vm_id: ${JSON.stringify(o.vmId)}`,
     `        runtime: envoy.wasm.runtime.v8`,

@@ -259,6 +259,57 @@ async function refusedBy(envoy: Envoy, filterYaml: string): Promise<{ code: numb
   return runEnvoyExpectingExit({ envoy, config: { yaml: oneFilterBootstrap(admin, port, filterYaml) }, cwd: repoRoot, concurrency: 1 });
 }
 
+describe.each(versions)("real Envoy %s: FAIL_RELOAD", (version) => {
+  const envoy = envoyPrerequisite(version);
+  let http: HttpUpstream;
+  beforeAll(async () => {
+    http = await httpUpstream();
+  });
+  afterAll(async () => {
+    await http?.close();
+  });
+
+  it.skipIf(!envoy.value)("keeps the failed VM within the reload backoff after the load, rebuilds it after, as the emulator predicts", async () => {
+    const module = await wat("trap-on-demand");
+    const wasm = join(mkdtempSync(join(tmpdir(), "ambient-wasm-reload-")), "trap-on-demand.wasm");
+    writeFileSync(wasm, module);
+    const backoffMs = 2000;
+    const [admin, port] = await freePorts(2);
+    const item = wasmFilterYaml({ kind: "http", name: "reload", vmId: "reload", rootId: "", wasm, failurePolicy: "FAIL_RELOAD", reloadBackoffMs: backoffMs, indent: 10 });
+    const yaml = oneFilterBootstrap(admin, port, httpChain(item)).replace(
+      "load_assignment: { cluster_name: nowhere }",
+      `load_assignment: { cluster_name: nowhere, endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${http.port} } } } } ] } ] }`,
+    );
+    const proc = await startEnvoy({ envoy: envoy.value!, config: { yaml }, cwd: repoRoot, concurrency: 1 });
+    // Envoy loaded the plugin on its worker before it answered /ready: everything until `reloadAt` is at least
+    // 1.5 backoffs after that load.
+    const reloadAt = Date.now() + 1.5 * backoffMs + 300;
+    const seen: number[] = [];
+    try {
+      seen.push((await httpGet(port, "/", { "x-trap": "1" })).status);
+      seen.push((await httpGet(port, "/")).status);
+      await new Promise((r) => setTimeout(r, reloadAt - Date.now()));
+      seen.push((await httpGet(port, "/")).status);
+      seen.push((await httpGet(port, "/", { "x-trap": "1" })).status);
+    } finally {
+      await proc.stop();
+    }
+
+    const host = new Host();
+    const plugin = await host.loadPlugin({ module, name: "reload", vmId: "reload", failurePolicy: "FAIL_RELOAD", reloadBackoffMs: backoffMs });
+    const request = (trap: boolean) => {
+      const headers: Array<[string, string]> = [[":method", "GET"], [":path", "/"], [":authority", "x"], [":scheme", "http"]];
+      const s = host.httpStream({ filters: [plugin] }).sendRequestHeaders(trap ? [...headers, ["x-trap", "1"]] : headers, true);
+      return s.localResponse?.status ?? 200;
+    };
+    const predicted = [request(true), request(false)];
+    host.advanceTime(1.5 * backoffMs + 300);
+    predicted.push(request(false), request(true));
+    expect(seen).toEqual(predicted);
+    expect(seen).toEqual([503, 503, 200, 503]);
+  }, 20_000);
+});
+
 describe.each(versions)("real Envoy %s: plugins it refuses", (version) => {
   const envoy = envoyPrerequisite(version);
   const work = mkdtempSync(join(tmpdir(), "ambient-wasm-refused-"));

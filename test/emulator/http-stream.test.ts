@@ -233,10 +233,29 @@ describe("traps", () => {
     expect(host.traps[0].callback).toBe("proxy_on_new_connection");
   });
 
-  it("rebuilds the VM for the next stream under FAIL_RELOAD", async () => {
+  it("under FAIL_RELOAD keeps the failed VM within the reload backoff since the load: streams fail closed", async () => {
+    // Envoy 1.36.2 and 1.40.0 (test/e2e/failure.test.ts): PluginConfig::maybeReloadHandleIfNeeded waits a jittered
+    // [1, 1.5) s (reload_config.backoff.base_interval) after the last load before it rebuilds the VM.
     const host = new Host();
-    const p = await host.loadPlugin({ module: await wat("trap"), failurePolicy: "FAIL_RELOAD" });
+    const p = await host.loadPlugin({ module: await wat("trap-on-demand"), failurePolicy: "FAIL_RELOAD" });
     const firstVm = p.vm;
+    host.advanceTime(900);
+    const s1 = host.httpStream({ filters: [p] }).sendRequestHeaders([...REQ, ["x-trap", "1"]], true);
+    expect(s1.localResponse?.status).toBe(503);
+    const s2 = host.httpStream({ filters: [p] }).sendRequestHeaders(REQ, true);
+    expect(p.vm).toBe(firstVm);
+    expect(s2.localResponse).toMatchObject({ status: 503, details: "wasm_fail_stream" });
+    host.advanceTime(600); // 1.5 s after the load
+    const s3 = host.httpStream({ filters: [p] }).sendRequestHeaders(REQ, true);
+    expect(p.vm).not.toBe(firstVm);
+    expect(s3.localResponse).toBeNull();
+  });
+
+  it("rebuilds the VM for the next stream under FAIL_RELOAD once the backoff has passed", async () => {
+    const host = new Host();
+    const p = await host.loadPlugin({ module: await wat("trap"), failurePolicy: "FAIL_RELOAD", reloadBackoffMs: 200 });
+    const firstVm = p.vm;
+    host.advanceTime(300);
     host.httpStream({ filters: [p] }).sendRequestHeaders(REQ, true);
     expect(firstVm.failed).toBe(true);
     const s2 = host.httpStream({ filters: [p] });
