@@ -381,4 +381,17 @@ describe.each(versions)("real Envoy %s: plugins it refuses", (version) => {
     }
     expect(proc.log()).toContain(host.traps[0].message);
   });
+
+  it.skipIf(!envoy.value)("a plugin setting both fail_open and failure_policy is refused, as the emulator says", async () => {
+    const module = await wat("trap-on-demand");
+    const predicted = await new Host().loadPlugin({ module, name: "both", failOpen: true, failurePolicy: "FAIL_OPEN" }).catch((e) => e);
+    expect(predicted).toBeInstanceOf(PluginLoadError);
+    const wasm = join(work, "both.wasm");
+    writeFileSync(wasm, module);
+    const item = wasmFilterYaml({ kind: "http", name: "both", vmId: "both", rootId: "", wasm, failOpen: true, failurePolicy: "FAIL_OPEN", indent: 10 });
+    const { code, log } = await refusedBy(envoy.value!, httpChain(item));
+    expect(code, "Envoy must refuse the config").not.toBeNull();
+    expect(code).not.toBe(0);
+    expect(log).toContain(predicted.message);
+  });
 });
