@@ -1,8 +1,11 @@
 // Failure in real Envoy, for every pinned version, each case also run through the emulator, which must predict
 // what Envoy did:
-// - a module that traps fails its stream as the plugin's failure_policy says, while Envoy keeps serving;
+// - a module that traps fails its stream as the plugin's failure_policy (or legacy fail_open) says, while Envoy
+//   keeps serving; FAIL_RELOAD rebuilds the VM only after its reload backoff;
 // - a bad plugin configuration of each of our filters makes Envoy refuse the config, with the JSON path logged;
-// - a module importing what Envoy lacks fails to load with Envoy's message.
+// - a module importing what Envoy lacks (or calling a host function where it may not) fails to load with Envoy's
+//   message; an allocator that traps leaves a loaded plugin with a failed VM; a start section's host call crashes
+//   Envoy.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
