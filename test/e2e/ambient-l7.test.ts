@@ -8,6 +8,7 @@ import { compareVersions } from "../../envoy/provision.ts";
 import type { MeshProxy } from "../../envoy/mesh/proxy.ts";
 import { AMBIENT_L7 as M, startAmbientL7Mesh, type AmbientL7Mesh } from "../../envoy/mesh/waypoint.ts";
 import { realEnvoys, sampleValue, samples, type Labels } from "./support.ts";
+import { predictWaypoint, type WaypointRequest } from "./waypoint-emulator.ts";
 
 const SLEEP_BAGGAGE = "k8s.cluster.name=Kubernetes,k8s.namespace.name=client,k8s.deployment.name=sleep,service.name=sleep,service.version=v1";
 const URL = `http://${M.l7Vip}:${M.l7Ports.http}`;
@@ -152,5 +153,33 @@ describe.each(realEnvoys())("ambient L7 path (ztunnel → waypoint → ztunnel),
     expect(fromWaypoint.length).toBeGreaterThanOrEqual(1);
     for (const l of fromWaypoint) expect(l.response_code).toBe(200);
     expect(sampleValue(lines, "identity_rbac_connect_denied", {})).toBe(0);
+  });
+
+  it.skipIf(missing !== undefined)("the emulator, given the same requests, predicts the waypoint's decisions and istio_requests_total", async () => {
+    // The requests the tests above sent through the waypoint (they ran first, in this order).
+    const base = { peer: M.identities.sleep, baggage: SLEEP_BAGGAGE, method: "GET", destination: `${M.l7Vip}:${M.l7Ports.http}` };
+    const sent: WaypointRequest[] = [
+      { ...base, path: "/hello", protocol: "HTTP/1.1" },
+      { ...base, path: "/over-h2", protocol: "HTTP/2" },
+      { ...base, destination: `${M.l7Vip}:${M.l7Ports.grpc}`, method: "POST", path: "/ambientwasm.e2e.Echo/Say", protocol: "HTTP/2", headers: [["content-type", "application/grpc"]] },
+      { ...base, path: "/admin/settings", protocol: "HTTP/1.1" },
+    ];
+    const predicted = await predictWaypoint(sent);
+    const logged = mesh.waypoint.accessLog("waypoint_http");
+    for (const [i, r] of sent.entries()) {
+      const line = logged.find((l) => l.path === r.path);
+      expect(line, r.path).toBeDefined();
+      expect(line!.response_code).toBe(predicted[i].status);
+      if (predicted[i].details !== null) expect(line!.response_code_details).toBe(predicted[i].details);
+    }
+    const envoyLines = await mesh.waypoint.prometheus();
+    for (const [code, protocol, count] of [["200", "http", 2], ["200", "grpc", 1], ["403", "http", 1]] as const) {
+      const labels = waypointLabels(code, protocol);
+      expect(sampleValue(predicted[0].prometheus, "istio_requests_total", labels), `emulator ${code} ${protocol}`).toBe(count);
+      expect(sampleValue(envoyLines, "istio_requests_total", labels), `Envoy ${code} ${protocol}`).toBe(count);
+    }
+    for (const counter of ["identity_rbac_l7_allowed", "identity_rbac_l7_denied"]) {
+      expect(sampleValue(envoyLines, counter, {}), counter).toBe(sampleValue(predicted[0].prometheus, counter, {}));
+    }
   });
 });
