@@ -8,7 +8,7 @@ const commands: Record<string, Command> = {
   validate: { summary: "validate <envoy.yaml...>   validate Envoy configs against Envoy's API protos and load their Wasm", load: () => import("./validate/index.ts") },
   authz: { summary: "authz convert <file.yaml>  turn AuthorizationPolicy YAML into identity-rbac plugin configuration", load: () => import("./authz.ts") },
   envoy: { summary: "envoy [--version V]        find or install the pinned real Envoy, print its version and path", load: () => import("./envoy.ts") },
-  demo: { summary: "demo                       run the ztunnel demo through the emulator", load: () => import("./demo.ts") },
+  demo: { summary: "demo                       run the two-node ztunnel demo (real Envoy when possible, else the emulator)", load: () => import("./demo.ts") },
 };
 
 function usage(): string {

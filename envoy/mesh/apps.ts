@@ -35,7 +35,7 @@ export function startApps(node: Node, spec: AppSpec, uid?: number): Promise<Apps
   const child = spawn(argv[0], argv.slice(1), { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
   const records: Received[] = [];
   const waiters: Array<() => void> = [];
-  const expected = ["http1", "http2", "grpc", "echo"].filter((k) => spec[k as keyof AppSpec] !== undefined);
+  const expected = ["http1", "http2", "grpc", "echo", "https"].filter((k) => spec[k as keyof AppSpec] !== undefined);
   const listening = new Set<string>();
   let buffer = "";
   let stderr = "";

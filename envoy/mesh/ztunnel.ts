@@ -29,6 +29,11 @@ export const ZTUNNEL_MESH = {
   httpbinVip: "10.96.0.20",
   servicePort: 8000,
   ports: { http1: 80, http2: 8080, grpc: 9090, echo: 7000 },
+  /** Dual-stack runs (`ipv6: true`): each IPv4 address of the mesh and its IPv6 twin, only inside the namespaces. */
+  v6: {
+    "10.77.0.10": "fd00:77::10", "10.77.0.20": "fd00:77::20", "10.77.0.30": "fd00:77::30",
+    "10.77.1.10": "fd00:77::1:10", "10.77.2.10": "fd00:77::2:10", "10.77.9.9": "fd00:77::9:9", "10.96.0.20": "fd00:96::20",
+  } as Record<string, string>,
   identities: {
     sleep: "spiffe://cluster.local/ns/client/sa/sleep",
     intruder: "spiffe://cluster.local/ns/other/sa/intruder",
@@ -41,6 +46,8 @@ export interface ZtunnelMeshOptions {
   /** Deployment parameters for node b's ztunnel (e.g. a wrong certificate). */
   nodeBDeploy?: DeployParams;
   nodeADeploy?: DeployParams;
+  /** Dual stack: IPv6 twins of every address (ZTUNNEL_MESH.v6), capture for both families, configs deployed dual-stack. */
+  ipv6?: boolean;
 }
 
 export interface ZtunnelMesh {
@@ -90,23 +97,33 @@ export async function startZtunnelMesh(options: ZtunnelMeshOptions): Promise<Ztu
     net.destroy();
   };
   try {
-    const nodeA = net.addNode({ tag: "a", addresses: [`${m.nodeA}/24`], extraAddresses: [m.sleep, m.intruder, m.unknownSource] });
+    const v6 = options.ipv6 ? m.v6 : null;
+    const withV6 = (list: string[], prefix: string) => (v6 ? [...list, ...list.map((a) => `${v6[a.split("/")[0]]}${a.includes("/") ? prefix : ""}`)] : list);
+    const nodeA = net.addNode({ tag: "a", addresses: withV6([`${m.nodeA}/24`], "/64"), extraAddresses: withV6([m.sleep, m.intruder, m.unknownSource], "") });
     // Apps on node a run as root and, unless they bind another pod address, leave from client/sleep's address (the
     // proxy user keeps the node address for its HBONE connections, as the 2022 Envoy-based ztunnel did).
     nodeA.exec(["ip", "rule", "add", "uidrange", "0-0", "lookup", "100", "pref", "100"]);
     nodeA.exec(["ip", "route", "add", "default", "dev", "eth0", "src", m.sleep, "table", "100"]);
-    const nodeB = net.addNode({ tag: "b", addresses: [`${m.nodeB}/24`] });
-    const ext = net.addNode({ tag: "ext", addresses: [`${m.ext}/24`] });
-    capture(nodeA, ["--outbound"]);
-    capture(nodeB, ["--inbound"]);
+    if (v6) {
+      nodeA.exec(["ip", "-6", "rule", "add", "uidrange", "0-0", "lookup", "100", "pref", "100"]);
+      nodeA.exec(["ip", "-6", "route", "add", "default", "dev", "eth0", "src", v6[m.sleep], "table", "100"]);
+    }
+    const nodeB = net.addNode({ tag: "b", addresses: withV6([`${m.nodeB}/24`], "/64") });
+    const ext = net.addNode({ tag: "ext", addresses: withV6([`${m.ext}/24`], "/64") });
+    const family = v6 ? ["--ipv6"] : [];
+    // The config names the workloads and the VIP; the nodes' own addresses are not in it.
+    const dualStack = v6 ? Object.fromEntries([m.sleep, m.intruder, m.httpbinPod, m.httpbinVip].map((a) => [a, v6[a]])) : null;
+    capture(nodeA, ["--outbound", ...family]);
+    capture(nodeB, ["--inbound", ...family]);
+    const host = v6 ? "::" : undefined;
     const [server, outside] = await Promise.all([
-      startApps(nodeB, { name: "httpbin", ...m.ports }),
-      startApps(ext, { name: "outside", http1: m.ports.http1, echo: m.ports.echo }),
+      startApps(nodeB, { name: "httpbin", host, ...m.ports }),
+      startApps(ext, { name: "outside", host, http1: m.ports.http1, echo: m.ports.echo }),
     ]);
     started.push(server, outside);
     const [ztunnelA, ztunnelB] = await Promise.all([
-      startProxy({ envoy: options.envoy, node: nodeA, config: "envoy-configs/ztunnel.yaml", deploy: options.nodeADeploy }),
-      startProxy({ envoy: options.envoy, node: nodeB, config: "envoy-configs/ztunnel.yaml", deploy: options.nodeBDeploy }),
+      startProxy({ envoy: options.envoy, node: nodeA, config: "envoy-configs/ztunnel.yaml", deploy: { ...options.nodeADeploy, ...(dualStack ? { dualStack } : {}) } }),
+      startProxy({ envoy: options.envoy, node: nodeB, config: "envoy-configs/ztunnel.yaml", deploy: { ...options.nodeBDeploy, ...(dualStack ? { dualStack } : {}) } }),
     ].map((p) => p.then((proxy) => (started.push(proxy), proxy))));
     return { net, nodeA, nodeB, ext, ztunnelA, ztunnelB, server, outside, stop: stopAll };
   } catch (e) {

@@ -174,7 +174,7 @@ describe("demo command", () => {
   it("prints the decisions and the Prometheus lines (exit 0)", async () => {
     const out: string[] = [];
     vi.spyOn(console, "log").mockImplementation((s: string) => void out.push(s));
-    expect(await command([])).toBe(0);
+    expect(await command(["--emulator"])).toBe(0);
     const text = out.join("\n");
     expect(text).toContain("CONNECT 10.77.0.20:80 (HTTP/2)");
     expect(text).toContain(`identity-rbac allowed (policy ${ALLOW_SLEEP}) → 200, upstream 10.77.0.20:80`);
@@ -186,7 +186,7 @@ describe("demo command", () => {
   it("--json prints the same result as JSON", async () => {
     const out: string[] = [];
     vi.spyOn(console, "log").mockImplementation((s: string) => void out.push(s));
-    expect(await command(["--json"])).toBe(0);
+    expect(await command(["--json", "--emulator"])).toBe(0);
     const parsed = JSON.parse(out.join("\n")) as DemoResult;
     expect(parsed.connections.map((c) => c.outcome)).toEqual(["allowed", "denied", "allowed", "blackholed", "blackholed", "passthrough", "denied"]);
   });

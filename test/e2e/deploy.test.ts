@@ -52,3 +52,31 @@ describe("deployConfig", () => {
     expect(() => deployConfig(ztunnel, { certificates: { "nobody-here": "x" } })).toThrow(/nobody-here-cert.pem/);
   });
 });
+
+describe("deployConfig files and addresses", () => {
+  const egress = readFileSync(join(repoRoot, "envoy-configs/egress.yaml"), "utf8");
+  it("replaces a named file and an upstream address, nothing else", () => {
+    const out = deployConfig(egress, { files: { "/etc/ssl/certs/ca-certificates.crt": "/tmp/ca.pem" }, addresses: { "forward-proxy": "10.77.0.50" } });
+    const changed = changedLines(egress, out);
+    expect(changed).toHaveLength(2);
+    expect(changed.map(([, a]) => a.trim()).sort()).toEqual([
+      "socket_address: { address: 10.77.0.50, port_value: 3128 }",
+      "trusted_ca: { filename: /tmp/ca.pem }",
+    ]);
+    expect(() => deployConfig(egress, { addresses: { "no-such-host": "1.2.3.4" } })).toThrow(/address no-such-host/);
+  });
+});
+
+describe("deployConfig dualStack", () => {
+  it("pairs each named IPv4 address with its IPv6 twin and listens on :: with ipv4_compat", () => {
+    const out = deployConfig(ztunnel, { dualStack: { "10.77.0.20": "fd00:77::20", "10.96.0.20": "fd00:96::20" } });
+    const changed = changedLines(ztunnel, out);
+    for (const [before, after] of changed) {
+      if (before.includes("0.0.0.0")) expect(after).toBe(before.replace("address: 0.0.0.0,", 'address: "::", ipv4_compat: true,'));
+      else expect(after.replace(/, "fd00:77::20"|, "fd00:96::20"|, \{ address_prefix: "fd00:77::20", prefix_len: 128 \}/g, "")).toBe(before);
+    }
+    expect(out).not.toContain("0.0.0.0");
+    expect(out.match(/"fd00:77::20"/g)?.length).toBe(5); // hbone-outbound and hbone-inbound tables, identity-rbac, 2 chain matches
+    expect(() => deployConfig(ztunnel, { dualStack: { "192.0.2.1": "fd00::1" } })).toThrow(/names no 192.0.2.1/);
+  });
+});

@@ -4,31 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { curl, nodeClient } from "../../envoy/mesh/apps.ts";
 import { compareVersions } from "../../envoy/provision.ts";
 import { certFile, startZtunnelMesh, ZTUNNEL_MESH as M, type ZtunnelMesh } from "../../envoy/mesh/ztunnel.ts";
+import { tcpLabels } from "./labels.ts";
 import { realEnvoys, sampleValue, type Labels } from "./support.ts";
 
 const CONNECT_BAGGAGE = {
   sleep: "k8s.cluster.name=Kubernetes,k8s.namespace.name=client,k8s.deployment.name=sleep,service.name=sleep,service.version=v1",
   intruder: "k8s.cluster.name=Kubernetes,k8s.namespace.name=other,k8s.deployment.name=intruder,service.name=intruder,service.version=latest",
 };
-
-/** Istio's TCP label set, in the order the shipped stats_tags print it. */
-export function tcpLabels(reporter: "source" | "destination", source: "sleep" | "intruder", flags: string, security: string): Labels {
-  const src = source === "sleep"
-    ? { ns: "client", principal: M.identities.sleep, version: "v1" }
-    : { ns: "other", principal: M.identities.intruder, version: "latest" };
-  return {
-    reporter,
-    source_workload: source, source_workload_namespace: src.ns, source_principal: src.principal,
-    source_app: source, source_version: src.version, source_cluster: "Kubernetes",
-    destination_workload: "httpbin", destination_workload_namespace: "server", destination_principal: M.identities.httpbin,
-    destination_app: "httpbin", destination_version: "v1",
-    destination_service: "httpbin.server.svc.cluster.local", destination_service_name: "httpbin",
-    destination_service_namespace: "server", destination_cluster: "Kubernetes",
-    request_protocol: "tcp", response_flags: flags, connection_security_policy: security,
-    source_canonical_service: source, destination_canonical_service: "httpbin",
-    source_canonical_revision: src.version, destination_canonical_revision: "v1",
-  };
-}
 
 /** Labels of a connection node a sent outside the mesh (passthrough) or nowhere (blackhole), from client/sleep. */
 function unmeshedLabels(cluster: "PassthroughCluster" | "BlackHoleCluster", flags: string): Labels {
