@@ -19,6 +19,8 @@ export interface PluginInfo {
   readonly vmId: string;
   readonly configuration: Uint8Array;
   readonly failurePolicy: FailurePolicy;
+  /** proxy-wasm PluginBase fail_open_ (only the legacy `fail_open` sets it). */
+  readonly failOpen: boolean;
   readonly allowOnHeadersStopIteration: boolean;
   readonly listenerDirection: "UNSPECIFIED" | "INBOUND" | "OUTBOUND";
   /** Plugin key (proxy-wasm-cpp-host PluginBase::key). */

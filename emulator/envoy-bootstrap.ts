@@ -107,8 +107,16 @@ const FAILURE_POLICIES = new Set(["FAIL_CLOSED", "FAIL_OPEN", "FAIL_RELOAD"]);
 function failurePolicy(config: Json, path: string): FailurePolicy | undefined {
   const policy = typeof config.failure_policy === "string" ? config.failure_policy.toUpperCase() : "UNSPECIFIED";
   if (config.fail_open === true && policy !== "UNSPECIFIED") throw new EnvoyBootstrapError(path, "only one of fail_open or failure_policy can be set");
-  if (config.fail_open === true) return "FAIL_OPEN";
+  if (config.fail_open === true) return undefined; // the legacy bool: `failOpen` (emulator/types.ts PluginOptions)
   return FAILURE_POLICIES.has(policy) ? (policy as FailurePolicy) : undefined;
+}
+
+/** PluginConfig `reload_config.backoff.base_interval` ("1.5s") in ms, when set. */
+function reloadBackoffMs(config: Json): number | undefined {
+  const reload = isObject(config.reload_config) ? config.reload_config : {};
+  const backoff = isObject(reload.backoff) ? reload.backoff : {};
+  const m = typeof backoff.base_interval === "string" ? /^(\d+(?:\.\d+)?)s$/.exec(backoff.base_interval) : null;
+  return m ? Number(m[1]) * 1000 : undefined;
 }
 
 function environment(vmConfig: Json, name: string, path: string, hostEnv: Record<string, string | undefined>): Record<string, string> | undefined {
@@ -157,6 +165,8 @@ export function wasmPluginSettings(config: unknown, path = "", opts: PluginSetti
       vmConfig: "bytes" in vmBytes ? vmBytes.bytes : undefined,
       environment: environment(vm, name, vmPath, opts.hostEnv ?? process.env),
       failurePolicy: failurePolicy(config, path),
+      ...(config.fail_open === true ? { failOpen: true } : {}),
+      reloadBackoffMs: reloadBackoffMs(config),
       allowOnHeadersStopIteration: config.allow_on_headers_stop_iteration === true,
       listenerDirection: opts.direction ?? "UNSPECIFIED",
     },

@@ -1,7 +1,9 @@
 // What a VM failure (trap → FailState::RuntimeError) does to traffic.
 // - The current and later callbacks on a failed VM go through CHECK_FAIL (proxy-wasm-cpp-host src/context.cc):
-//   fail-open → Continue; fail-closed → fail the stream once (envoy context.cc failStream: HTTP 503 local reply
-//   "wasm_fail_stream" with gRPC Unavailable, network: close the connection with FlushWrite) and stop.
+//   PluginBase fail_open_ → Continue; otherwise fail the stream once (envoy context.cc failStream: HTTP 503 local
+//   reply "wasm_fail_stream" with gRPC Unavailable, network: close the connection with FlushWrite) and stop.
+//   Envoy sets fail_open_ from the legacy `fail_open` bool only (envoyproxy/envoy:source/extensions/common/wasm/plugin.h):
+//   under `failure_policy: FAIL_OPEN` the stream that trapped still fails.
 // - New streams (envoy source/extensions/common/wasm/wasm.cc PluginConfig::createContext): FAIL_OPEN → the filter
 //   is not installed; FAIL_CLOSED → installed, so every stream fails as above; FAIL_RELOAD → the VM is rebuilt.
 import type { PluginInfo } from "./context.ts";
@@ -9,7 +11,7 @@ import type { Vm, VmContext } from "./vm.ts";
 
 /** CHECK_FAIL: true when the callback should continue (fail-open); otherwise fails the stream once. */
 export function continueAfterFailure(plugin: PluginInfo, ctx: VmContext): boolean {
-  if (plugin.failurePolicy === "FAIL_OPEN") return true;
+  if (plugin.failOpen) return true;
   if (!ctx.streamFailed) {
     ctx.streamFailed = true;
     ctx.owner?.failStream(ctx);

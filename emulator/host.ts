@@ -87,6 +87,9 @@ export class Host implements VmSetHost, StreamHost {
 
   loadPluginSync(options: PluginOptions): Plugin {
     const name = options.name ?? "";
+    if (options.failOpen && options.failurePolicy !== undefined) {
+      throw new PluginLoadError("only one of fail_open or failure_policy can be set", name);
+    }
     let bytes: Uint8Array;
     try {
       bytes = typeof options.module === "string" ? new Uint8Array(readFileSync(options.module)) : options.module;
@@ -142,7 +145,9 @@ export class Host implements VmSetHost, StreamHost {
     if (!inst) return null;
     const action = onStreamCreationAfterFailure(plugin, inst.vm);
     if (action === "skip") return null;
-    if (action === "reload") this.reload(inst.vm);
+    // PluginConfig::maybeReloadHandleIfNeeded: within the backoff since the last load the failed VM stays (the
+    // stream fails as under FAIL_CLOSED); after it, the VM is rebuilt and the load time renewed either way.
+    if (action === "reload" && this.clock.nowMs - plugin.lastLoadMs[worker] >= plugin.reloadWaitMs) this.reload(inst.vm);
     return plugin.instances[worker];
   }
 
@@ -154,6 +159,7 @@ export class Host implements VmSetHost, StreamHost {
     for (const info of failed.plugins) {
       const p = this.plugins.find((x) => x === info);
       if (!p || p.instances[worker]?.vm !== failed) continue;
+      p.lastLoadMs[worker] = this.clock.nowMs;
       const inst = this.modelsCanary ? set.startOnWorker(p, worker) : set.restartOnSingleVm(p);
       if (inst) p.instances[worker] = inst;
       else this.logSink.hostLog("error", `Wasm VM reload failed for plugin ${p.name}`);

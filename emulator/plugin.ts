@@ -15,12 +15,17 @@ export class Plugin implements PluginInfo {
   readonly rootId: string;
   readonly configuration: Uint8Array;
   readonly failurePolicy: FailurePolicy;
+  /** proxy-wasm PluginBase fail_open_: set from the legacy `fail_open` only, never from `failure_policy`. */
+  readonly failOpen: boolean;
   readonly allowOnHeadersStopIteration: boolean;
   readonly listenerDirection: "UNSPECIFIED" | "INBOUND" | "OUTBOUND";
   readonly options: PluginOptions;
   readonly vmSet: VmSet;
   /** Root context per worker; null where the worker could not start the plugin. */
   readonly instances: Array<PluginInstance | null>;
+  /** FAIL_RELOAD: virtual time (ms) of the last (re)load per worker, and how long after it Envoy may reload. */
+  readonly lastLoadMs: number[];
+  readonly reloadWaitMs: number;
   /** Host calls made on this plugin's contexts (Host({ countHostCalls: true })), else null. */
   readonly hostCalls: HostCallCounts | null;
 
@@ -33,12 +38,18 @@ export class Plugin implements PluginInfo {
     // (source/extensions/common/wasm/wasm.cc; the copy read was a Higress-patched tree). A plugin.h variant
     // behind runtime guard envoy.reloadable_features.wasm_failure_reload_by_default picks FAIL_RELOAD instead;
     // which one upstream main has is UNCONFIRMED — pass failurePolicy explicitly when it matters.
-    this.failurePolicy = options.failurePolicy ?? "FAIL_CLOSED";
+    // Envoy's Plugin passes only config.fail_open() to PluginBase (envoyproxy/envoy:source/extensions/common/wasm/plugin.h),
+    // so `failure_policy: FAIL_OPEN` still fails the stream that trapped; seen in Envoy 1.36.2 and 1.40.0
+    // (test/e2e/failure.test.ts).
+    this.failOpen = options.failOpen ?? false;
+    this.failurePolicy = this.failOpen ? "FAIL_OPEN" : (options.failurePolicy ?? "FAIL_CLOSED");
     this.allowOnHeadersStopIteration = options.allowOnHeadersStopIteration ?? false;
     this.listenerDirection = options.listenerDirection ?? "UNSPECIFIED";
     this.vmSet = vmSet;
     this.instances = new Array<PluginInstance | null>(vmSet.workers.length).fill(null);
     this.hostCalls = countHostCalls ? new HostCallCounts() : null;
+    this.lastLoadMs = new Array<number>(vmSet.workers.length).fill(vmSet.host.clock.nowMs);
+    this.reloadWaitMs = 1.5 * (options.reloadBackoffMs ?? 1000);
   }
 
   /** Plugin key (proxy-wasm-cpp-host PluginBase::key: root_id + configuration + Envoy's name||direction). */

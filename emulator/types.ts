@@ -77,8 +77,25 @@ export interface PluginOptions {
   rootId?: string;
   /** Plugin `configuration` (BufferType 7, readable only during on_configure). */
   configuration?: string | Uint8Array;
-  /** Behaviour after a trap. Default FAIL_CLOSED (Envoy's UNSPECIFIED). */
+  /**
+   * PluginConfig `failure_policy`: what later streams get once the VM failed (FAIL_OPEN: the filter is left out;
+   * FAIL_CLOSED: every stream fails; FAIL_RELOAD: the VM is rebuilt). The stream that was running when the VM
+   * trapped fails in all three — only `failOpen` lets it continue. Default FAIL_CLOSED (Envoy's UNSPECIFIED).
+   */
   failurePolicy?: FailurePolicy;
+  /**
+   * The legacy PluginConfig `fail_open: true`: FAIL_OPEN for later streams and, unlike `failurePolicy`, the stream
+   * that trapped continues too (Envoy hands only this bool to proxy-wasm's PluginBase fail_open_, which its
+   * CHECK_FAIL reads). Envoy refuses a plugin that sets both.
+   */
+  failOpen?: boolean;
+  /**
+   * FAIL_RELOAD: PluginConfig `reload_config.backoff.base_interval` in ms (Envoy's default 1000). Envoy rebuilds a
+   * failed VM only for a stream created at least a jittered [base, 1.5·base) after the plugin's last (re)load on
+   * that worker — measured from the load, not from the trap; until then streams fail as under FAIL_CLOSED. The
+   * emulator waits the longest, 1.5·base, so what it predicts outside the jitter window is what Envoy does.
+   */
+  reloadBackoffMs?: number;
   /** PluginConfig `allow_on_headers_stop_iteration`: headers Pause(1) stays StopIteration. Default false. */
   allowOnHeadersStopIteration?: boolean;
   /** `xds.listener_direction` for this plugin's listener. Default UNSPECIFIED. */

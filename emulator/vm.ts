@@ -94,6 +94,8 @@ export class Vm {
   // Module exports.
   exports: Record<string, any> = {};
   malloc: Fn | null = null;
+  /** The export serving as allocator, as trap messages name it. */
+  mallocName = "malloc";
   onContextCreate: Fn | null = null;
   onVmStart: Fn | null = null;
   onConfigure: Fn | null = null;
@@ -157,6 +159,10 @@ export class Vm {
     } catch (err) {
       this.restricted = null;
       if (err instanceof WebAssembly.LinkError) throw new VmLoadError(`Failed to load Wasm module: ${err.message}`);
+      // Envoy 1.36.2 and 1.40.0 crash (SIGSEGV) when a start section's host call is refused (test/e2e/failure.test.ts).
+      if (err instanceof Error && err.message === "restricted_callback") {
+        throw new VmLoadError(`Envoy crashes (segmentation fault) instantiating a module whose start section calls a host function: ${err.message}`);
+      }
       throw new VmLoadError(`Failed to create new Wasm instance: ${(err as Error).message}`);
     }
     const ex = instance.exports as Record<string, any>;
@@ -167,6 +173,7 @@ export class Vm {
 
     // Allocator: malloc wins over proxy_on_memory_allocate (src/wasm.cc getFunctions).
     this.malloc = (ex.malloc ?? ex.proxy_on_memory_allocate ?? null) as Fn | null;
+    this.mallocName = ex.malloc ? "malloc" : "proxy_on_memory_allocate";
     if (!this.malloc) throw new VmLoadError("Wasm module is missing malloc function.");
     const f = (name: string) => (typeof ex[name] === "function" ? (ex[name] as Fn) : null);
     this.onContextCreate = f("proxy_on_context_create");
@@ -214,7 +221,7 @@ export class Vm {
       const fn = init ? "_initialize" : "_start";
       // First line as Envoy logs it (V8 reports the host's refusal as "Uncaught Error: restricted_callback", seen
       // from Envoy 1.40.0); then, for a refused host call, which one and where it belongs.
-      const reason = this.restrictedCall === null ? errorMessage(err) : `Uncaught Error: ${errorMessage(err)}`;
+      const reason = trapMessage(err);
       const hint = this.restrictedCall === null ? "" :
         `\nhint: ${fn} (the module's top-level code) called ${this.restrictedCall}, which Envoy allows only once the ` +
         "plugin has a context: move it into a callback such as onConfigure (RootContext)";
@@ -262,7 +269,7 @@ export class Vm {
   }
 
   fail(name: string, ctx: VmContext, err: unknown): void {
-    const message = `Function: ${name} failed: ${errorMessage(err)}`;
+    const message = `Function: ${name} failed: ${trapMessage(err)}`;
     if (!this.failed) {
       this.failed = true;
       this.failMessage = message;
@@ -289,13 +296,21 @@ export class Vm {
     return this.effective ?? this.current ?? this.vmContext;
   }
 
-  /** Allocate in module memory through its allocator (restricted phase); null on failure. */
+  /**
+   * Allocate in module memory through its allocator (restricted phase); 0 on failure. The allocator is a call of
+   * its own, as in cpp-host WasmBase::allocMemory: a trap in it fails the VM as "Function: malloc failed: …" and the
+   * host call that wanted the memory returns an error to the callback, which goes on running.
+   */
   alloc(size: number): number {
+    if (this.failed) return 0;
     const prev = this.restricted;
     this.restricted = MALLOC_ALLOWED;
     let p = 0;
     try {
       p = this.malloc!(size) >>> 0;
+    } catch (err) {
+      this.fail(this.mallocName, this.active, err);
+      p = 0;
     } finally {
       this.restricted = prev;
     }
@@ -312,6 +327,16 @@ export class Vm {
     }
     return this.mem.writeU32(ptrPtr, p) && this.mem.writeU32(sizePtr, data.length);
   }
+}
+
+/**
+ * A trap as Envoy's V8 reports it: the uncaught exception's message, "Uncaught <name>: <message>" ("Uncaught
+ * RuntimeError: unreachable" for a Wasm trap, "Uncaught Error: restricted_callback" for a host call refused in a
+ * restricted phase), seen in Envoy 1.36.2 and 1.40.0 (test/e2e/failure.test.ts).
+ */
+export function trapMessage(err: unknown): string {
+  if (err instanceof Error) return `Uncaught ${err.name === "RuntimeError" || err instanceof WebAssembly.RuntimeError ? "RuntimeError" : "Error"}: ${err.message}`;
+  return String(err);
 }
 
 export function errorMessage(err: unknown): string {

@@ -77,7 +77,7 @@ export function curlGet(url: string, netns?: string, timeoutS = 10): Promise<str
   });
 }
 
-export async function startEnvoy(options: StartOptions): Promise<EnvoyProcess> {
+function spawnEnvoy(options: StartOptions): { child: ChildProcess; yamlText: string; logged: () => string } {
   let path: string;
   let yamlText: string;
   if ("yaml" in options.config) {
@@ -91,7 +91,6 @@ export async function startEnvoy(options: StartOptions): Promise<EnvoyProcess> {
     path = options.config.path;
     yamlText = readFileSync(path, "utf8");
   }
-  const admin = options.admin ?? adminFromConfig(yamlText);
   const args = [
     options.envoy.path, "-c", path, "--disable-hot-restart",
     "--concurrency", String(options.concurrency ?? 1),
@@ -108,13 +107,42 @@ export async function startEnvoy(options: StartOptions): Promise<EnvoyProcess> {
   let log = "";
   child.stdout!.on("data", (d) => (log += d));
   child.stderr!.on("data", (d) => (log += d));
+  return { child, yamlText, logged: () => log };
+}
+
+/**
+ * Runs Envoy on a config it is expected to refuse and waits for it to exit; if it becomes ready instead, it is
+ * stopped and `code` is null. Returns everything it logged.
+ */
+export async function runEnvoyExpectingExit(options: StartOptions): Promise<{ code: number | null; log: string }> {
+  try {
+    const proc = await startEnvoy(options);
+    await proc.stop();
+    return { code: null, log: proc.log() };
+  } catch (e) {
+    if (!(e instanceof EnvoyExited)) throw e;
+    return { code: e.code, log: e.log };
+  }
+}
+
+/** Envoy ended before its admin endpoint answered LIVE. */
+export class EnvoyExited extends Error {
+  constructor(readonly code: number, readonly log: string) {
+    super(`Envoy exited with ${code} before it was ready:\n${tail(log)}`);
+    this.name = "EnvoyExited";
+  }
+}
+
+export async function startEnvoy(options: StartOptions): Promise<EnvoyProcess> {
+  const { child, yamlText, logged } = spawnEnvoy(options);
+  const admin = options.admin ?? adminFromConfig(yamlText);
   let exited: number | null = null;
   const exit = new Promise<void>((resolveExit) => child.on("close", (code) => ((exited = code ?? -1), resolveExit())));
   const adminGet = (p: string) => curlGet(`http://${admin}${p}`, options.netns);
   const proc: EnvoyProcess = {
     child,
     admin,
-    log: () => log,
+    log: logged,
     adminGet,
     async stop() {
       if (exited === null) {
@@ -127,7 +155,7 @@ export async function startEnvoy(options: StartOptions): Promise<EnvoyProcess> {
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   for (;;) {
-    if (exited !== null) throw new Error(`Envoy exited with ${exited} before it was ready:\n${tail(log)}`);
+    if (exited !== null) throw new EnvoyExited(exited, logged());
     try {
       if ((await adminGet("/ready")).trim() === "LIVE") return proc;
     } catch {
@@ -135,7 +163,7 @@ export async function startEnvoy(options: StartOptions): Promise<EnvoyProcess> {
     }
     if (Date.now() > deadline) {
       await proc.stop();
-      throw new Error(`Envoy was not ready within ${options.readyTimeoutMs ?? 30_000} ms:\n${tail(log)}`);
+      throw new Error(`Envoy was not ready within ${options.readyTimeoutMs ?? 30_000} ms:\n${tail(logged())}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

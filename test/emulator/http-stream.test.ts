@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { Host } from "../../emulator/index.ts";
+import { Host, PluginLoadError } from "../../emulator/index.ts";
 import { wat, messages } from "./wat.ts";
 
 const REQ: Array<[string, string]> = [[":method", "GET"], [":path", "/p"], [":authority", "a"], [":scheme", "http"]];
@@ -161,7 +161,8 @@ describe("traps", () => {
     expect(s.upstreamRequest.headers).toBeNull();
     expect(host.traps).toHaveLength(1);
     expect(host.traps[0]).toMatchObject({ plugin: "t", callback: "proxy_on_request_headers", contextId: 2 });
-    expect(host.traps[0].message).toMatch(/^Function: proxy_on_request_headers failed: unreachable/);
+    // Envoy's V8 prints the uncaught exception (found by running real Envoy 1.36.2 and 1.40.0).
+    expect(host.traps[0].message).toBe("Function: proxy_on_request_headers failed: Uncaught RuntimeError: unreachable");
     expect(p.failed).toBe(true);
     // The failing filter is not called on the response path, nor on_log afterwards.
     s.complete();
@@ -174,9 +175,26 @@ describe("traps", () => {
     expect(host.traps).toHaveLength(1);
   });
 
-  it("honours fail-open: the stream continues and later streams skip the filter", async () => {
+  it("under failure_policy FAIL_OPEN fails the stream that trapped, and later streams skip the filter", async () => {
+    // Found by running real Envoy 1.36.2 and 1.40.0 (test/e2e/failure.test.ts): only the legacy fail_open bool
+    // reaches proxy-wasm's CHECK_FAIL, so the trapping stream gets the fail-closed 503.
     const host = new Host();
     const p = await host.loadPlugin({ module: await wat("trap"), failurePolicy: "FAIL_OPEN" });
+    const s = host.httpStream({ filters: [p] });
+    s.sendRequestHeaders(REQ, true);
+    expect(s.localResponse).toMatchObject({ status: 503, details: "wasm_fail_stream" });
+    expect(s.upstreamRequest.headers).toBeNull();
+    expect(p.failed).toBe(true);
+    const s2 = host.httpStream({ filters: [p] });
+    expect(s2.contextIds).toEqual([]);
+    s2.sendRequestHeaders(REQ, true);
+    expect(s2.upstreamRequest.headers).toEqual(REQ);
+  });
+
+  it("under the legacy fail_open: true lets the stream that trapped continue too", async () => {
+    const host = new Host();
+    const p = await host.loadPlugin({ module: await wat("trap"), failOpen: true });
+    expect(p.failurePolicy).toBe("FAIL_OPEN");
     const s = host.httpStream({ filters: [p] });
     s.sendRequestHeaders(REQ, true);
     expect(s.localResponse).toBeNull();
@@ -184,8 +202,25 @@ describe("traps", () => {
     expect(p.failed).toBe(true);
     const s2 = host.httpStream({ filters: [p] });
     expect(s2.contextIds).toEqual([]);
-    s2.sendRequestHeaders(REQ, true);
-    expect(s2.upstreamRequest.headers).toEqual(REQ);
+  });
+
+  it("closes the connection that trapped under failure_policy FAIL_OPEN, passes later ones without the filter", async () => {
+    const host = new Host();
+    const p = await host.loadPlugin({ module: await wat("trap-on-demand"), failurePolicy: "FAIL_OPEN" });
+    const c = host.tcpConnection({ filters: [p] }).open().downstreamData("trap-me");
+    expect(c.closed).toMatchObject({ details: "wasm_fail_stream", by: "local" });
+    expect(c.toUpstream.length).toBe(0);
+    const c2 = host.tcpConnection({ filters: [p] }).open().downstreamData("trap-me");
+    expect(c2.contextIds).toEqual([]);
+    expect(c2.closed).toBeNull();
+    expect(c2.toUpstreamText).toBe("trap-me");
+  });
+
+  it("refuses a plugin that sets both fail_open and failure_policy, as Envoy does", async () => {
+    const host = new Host();
+    const err = await host.loadPlugin({ module: await wat("trap"), name: "both", failOpen: true, failurePolicy: "FAIL_OPEN" }).catch((e) => e);
+    expect(err).toBeInstanceOf(PluginLoadError);
+    expect(err.message).toBe("only one of fail_open or failure_policy can be set");
   });
 
   it("closes the connection when a network filter traps", async () => {
@@ -198,10 +233,29 @@ describe("traps", () => {
     expect(host.traps[0].callback).toBe("proxy_on_new_connection");
   });
 
-  it("rebuilds the VM for the next stream under FAIL_RELOAD", async () => {
+  it("under FAIL_RELOAD keeps the failed VM within the reload backoff since the load: streams fail closed", async () => {
+    // Envoy 1.36.2 and 1.40.0 (test/e2e/failure.test.ts): PluginConfig::maybeReloadHandleIfNeeded waits a jittered
+    // [1, 1.5) s (reload_config.backoff.base_interval) after the last load before it rebuilds the VM.
     const host = new Host();
-    const p = await host.loadPlugin({ module: await wat("trap"), failurePolicy: "FAIL_RELOAD" });
+    const p = await host.loadPlugin({ module: await wat("trap-on-demand"), failurePolicy: "FAIL_RELOAD" });
     const firstVm = p.vm;
+    host.advanceTime(900);
+    const s1 = host.httpStream({ filters: [p] }).sendRequestHeaders([...REQ, ["x-trap", "1"]], true);
+    expect(s1.localResponse?.status).toBe(503);
+    const s2 = host.httpStream({ filters: [p] }).sendRequestHeaders(REQ, true);
+    expect(p.vm).toBe(firstVm);
+    expect(s2.localResponse).toMatchObject({ status: 503, details: "wasm_fail_stream" });
+    host.advanceTime(600); // 1.5 s after the load
+    const s3 = host.httpStream({ filters: [p] }).sendRequestHeaders(REQ, true);
+    expect(p.vm).not.toBe(firstVm);
+    expect(s3.localResponse).toBeNull();
+  });
+
+  it("rebuilds the VM for the next stream under FAIL_RELOAD once the backoff has passed", async () => {
+    const host = new Host();
+    const p = await host.loadPlugin({ module: await wat("trap"), failurePolicy: "FAIL_RELOAD", reloadBackoffMs: 200 });
+    const firstVm = p.vm;
+    host.advanceTime(300);
     host.httpStream({ filters: [p] }).sendRequestHeaders(REQ, true);
     expect(firstVm.failed).toBe(true);
     const s2 = host.httpStream({ filters: [p] });

@@ -127,6 +127,7 @@ describe("workers", () => {
     const p = await host.loadPlugin({ module: await wat("workers"), failurePolicy: "FAIL_RELOAD" });
     const [vm0, vm1] = [p.instances[0]!.vm, p.instances[1]!.vm];
     host.httpStream({ filters: [p], worker: 0 }).sendRequestHeaders([...REQ, ["x-trap", "1"]], true);
+    host.advanceTime(1500); // past the reload backoff (1 s base, jittered up to 1.5 s)
     const before = host.logs.length;
     const s = host.httpStream({ filters: [p], worker: 0 });
     expect(p.instances[0]!.vm).not.toBe(vm0);

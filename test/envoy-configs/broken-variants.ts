@@ -93,8 +93,8 @@ export const broken: Broken[] = [
   {
     name: "an AuthorizationPolicy identity-rbac rejects (shared by two listeners)",
     file: "ztunnel.yaml",
-    find: '"action": "ALLOW"',
-    replace: '"action": "PERMIT"',
+    find: '"action": "ALLOW",\n                                    "rules": [ { "from": [ { "source": { "principals": ["cluster.local/ns/client/sa/sleep"]',
+    replace: '"action": "PERMIT",\n                                    "rules": [ { "from": [ { "source": { "principals": ["cluster.local/ns/client/sa/sleep"]',
     paths: [`${Z_HBONE}.filters[0].typed_config.http_filters[1].typed_config.config`, `${Z_PLAIN}[0].typed_config.config`],
     message: "identity-rbac: invalid configuration: $.policies[0].spec.action",
     line: "name: identity-rbac",
@@ -142,7 +142,7 @@ export const broken: Broken[] = [
     replace: "tls_params: &tls13 { tls_minimum_protocol_version: TLSv1_4,",
     paths: [
       "static_resources.listeners[0].filter_chains[0].transport_socket.typed_config.common_tls_context.tls_params.tls_minimum_protocol_version",
-      "static_resources.clusters[2].transport_socket.typed_config.common_tls_context.tls_params.tls_minimum_protocol_version",
+      "static_resources.clusters[3].transport_socket.typed_config.common_tls_context.tls_params.tls_minimum_protocol_version",
     ],
     message: 'invalid value "TLSv1_4"',
   },
