@@ -62,7 +62,7 @@ describe("npm run oci", () => {
 function missingTools(): string | undefined {
   const missing = ["skopeo", "docker-registry"].filter((t) => spawnSync("which", [t]).status !== 0);
   if (missing.length === 0) return undefined;
-  const why = `${missing.join(", ")} not installed (Debian: apt-get install ${missing.join(" ")}; `npm test` installs them through scripts/ensure-system.mjs)`;
+  const why = `${missing.join(", ")} not installed (Debian: apt-get install ${missing.join(" ")}; npm test installs them through scripts/ensure-system.mjs)`;
   if (inCI) throw new Error(`CI=true: ${why}`);
   console.warn(`SKIPPED (not CI): ${why}`);
   return why;
