@@ -36,6 +36,8 @@
 // | GRPC_STATS | Envoy's grpc_stats HTTP filter (`emit_filter_state`) | istio-stats (gRPC message counts) | object with fields request_message_count, response_message_count |
 // | DOWNSTREAM_BAGGAGE | waypoint config: set_filter_state (`%REQ(baggage)%`, envoy.string) | istio-stats (`peerFilterState.downstream`) | the client's baggage (labels only) |
 // | ORIGINAL_DST_LOCAL_IP, ORIGINAL_DST_REMOTE_IP | waypoint config: set_filter_state | original_dst listener filter of an internal listener | "ip:port" |
+// | WAYPOINT_UPSTREAM_PEER | waypoint config: set_filter_state (the destination workload, envoy.string) | istio-stats (`peerFilterState.upstream`) | baggage-format labels of the destination |
+// | WAYPOINT_UPSTREAM_PEER_PRINCIPAL | waypoint config: set_filter_state (envoy.string) | istio-stats (`peerFilterState.upstreamPrincipal`) | SPIFFE id of the destination |
 //
 // The last three cross into an internal listener (shared_with_upstream), where they have the connection's lifetime.
 
@@ -69,6 +71,8 @@ export const IDENTITY_RBAC_AUDIT_POLICY: string = "wasm.identity_rbac.audit_poli
 // Written by Envoy's set_filter_state in the waypoint config, not by a Wasm filter.
 export const ISTIO_PEER_PRINCIPAL: string = "io.istio.peer_principal";
 export const DOWNSTREAM_BAGGAGE: string = "ambient_wasm.downstream_baggage";
+export const WAYPOINT_UPSTREAM_PEER: string = "ambient_wasm.upstream_peer";
+export const WAYPOINT_UPSTREAM_PEER_PRINCIPAL: string = "ambient_wasm.upstream_peer_principal";
 export const ORIGINAL_DST_LOCAL_IP: string = "envoy.filters.listener.original_dst.local_ip";
 export const ORIGINAL_DST_REMOTE_IP: string = "envoy.filters.listener.original_dst.remote_ip";
 
@@ -80,6 +84,7 @@ export const FILTER_STATE_KEYS: string[] = [
   TCP_PROXY_CLUSTER, ORIGINAL_DST_ADDRESS, DISABLE_TUNNELING, UPSTREAM_SUBJECT_ALT_NAMES,
   HBONE_AUTHORITY, HBONE_BAGGAGE, HBONE_FORWARDED, HBONE_XFF, HBONE_TRACEPARENT, HBONE_ORIGINAL_DST,
   HBONE_ROUTE, HBONE_SOURCE, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE, DOWNSTREAM_PEER,
-  CONNECT_AUTHORITY, IDENTITY_RBAC_AUDIT_POLICY, ISTIO_PEER_PRINCIPAL, DOWNSTREAM_BAGGAGE, ORIGINAL_DST_LOCAL_IP,
+  CONNECT_AUTHORITY, IDENTITY_RBAC_AUDIT_POLICY, ISTIO_PEER_PRINCIPAL, DOWNSTREAM_BAGGAGE,
+  WAYPOINT_UPSTREAM_PEER, WAYPOINT_UPSTREAM_PEER_PRINCIPAL, ORIGINAL_DST_LOCAL_IP,
   ORIGINAL_DST_REMOTE_IP, GRPC_STATS,
 ];

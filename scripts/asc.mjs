@@ -54,7 +54,7 @@ function explainBuildError(entry, stderrText) {
   return (
     `${relative(root, entry)} does not export the SDK's entry points (proxy_on_* and the abort handler).\n` +
     `Add this line to it:  export * from "${toExports.startsWith(".") ? toExports : "./" + toExports}";\n` +
-    `(compiler said: ${stderrText.trim().split("\n")[0]})`
+    `(compiler said: ${stderrText.replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n")[0]})`
   );
 }
 

@@ -59,7 +59,10 @@ describe("envoy-bootstrap: PluginConfig → plugin options", () => {
   it("failure_policy, legacy fail_open, and never both", () => {
     expect(wasmPluginSettings({ ...config, failure_policy: "FAIL_RELOAD" }).options.failurePolicy).toBe("FAIL_RELOAD");
     expect(wasmPluginSettings({ ...config, failure_policy: "UNSPECIFIED" }).options.failurePolicy).toBeUndefined();
-    expect(wasmPluginSettings({ ...config, fail_open: true }).options.failurePolicy).toBe("FAIL_OPEN");
+    // The legacy bool is its own option: Envoy hands only it to proxy-wasm's fail_open_ (emulator/failure.ts).
+    expect(wasmPluginSettings({ ...config, fail_open: true }).options).toMatchObject({ failOpen: true, failurePolicy: undefined });
+    expect(wasmPluginSettings({ ...config, failure_policy: "FAIL_OPEN" }).options.failOpen).toBeUndefined();
+    expect(wasmPluginSettings({ ...config, reload_config: { backoff: { base_interval: "2.5s" } } }).options.reloadBackoffMs).toBe(2500);
     expect(() => wasmPluginSettings({ ...config, fail_open: true, failure_policy: "FAIL_CLOSED" }, "cfg")).toThrow(new EnvoyBootstrapError("cfg", "only one of fail_open or failure_policy can be set"));
   });
 
