@@ -13,7 +13,7 @@
 import type { Plugin } from "./plugin.ts";
 import type { Host } from "./host.ts";
 import type { Context, PendingLocalReply, StreamOwner } from "./context.ts";
-import type { ForwardedMessage, HeaderList, HttpStreamOptions, LocalResponse, Props } from "./index.ts";
+import type { ForwardedMessage, HeaderList, HttpStreamOptions, RawHeaderList, LocalResponse, Props } from "./index.ts";
 import { HeaderMap } from "./header-map.ts";
 import { BodyBuffer } from "./body-buffer.ts";
 import { FilterState, LifeSpan } from "./filter-state.ts";
@@ -334,7 +334,7 @@ export class HttpStream implements StreamOwner, PropertySource {
 
   // ---- test driving API ----
 
-  sendRequestHeaders(headers: HeaderList, endOfStream = false): this {
+  sendRequestHeaders(headers: RawHeaderList, endOfStream = false): this {
     if (this.decode.started || this.reset) return this;
     const map = new HeaderMap(headers);
     this.requestHeaders = map;

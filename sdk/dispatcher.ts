@@ -7,7 +7,8 @@
 //
 // Garbage collection: the project builds with `--runtime minimal`, which never collects on its own and does not
 // scan the stack. We collect only at quiescent points, on the way out of a host-entered export with no outer
-// SDK frame (depth 1): after every `collectEvery`-th proxy_on_delete, after onConfigure, and after onTick.
+// SDK frame (depth 1): after every `collectEvery`-th proxy_on_delete or
+// after a deletion once linear memory grew since the last collection there, after onConfigure, and after onTick.
 // Everything still needed then is reachable from globals (the context map, registries, filter globals).
 import { formatInt } from "./format";
 import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, LogLevel, PeerType } from "./types";
@@ -24,6 +25,8 @@ const PLUGIN_ROOT_ID: string[] = ["plugin_root_id"];
 let depth: i32 = 0;
 let deletesSinceCollect: u32 = 0;
 let collectEvery: u32 = 64;
+/** Linear memory pages at the last collection on a context deletion. */
+let pagesAtLastCollect: i32 = 0;
 
 /** Collect garbage after every `n`-th context deletion (default 64; 1 = after each). */
 export function setCollectInterval(n: u32): void {
@@ -197,8 +200,12 @@ export function proxy_on_delete(contextId: u32): void {
     }
   }
   let collect = false;
-  if (++deletesSinceCollect >= collectEvery) {
+  // Also collect as soon as a context made linear memory grow: a burst of large requests must not pile up 63
+  // requests' garbage on top of the current one before the next scheduled collection.
+  const pages = <i32>memory.size();
+  if (++deletesSinceCollect >= collectEvery || pages > pagesAtLastCollect) {
     deletesSinceCollect = 0;
+    pagesAtLastCollect = pages;
     collect = true;
   }
   leave(collect);

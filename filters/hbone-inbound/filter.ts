@@ -8,6 +8,7 @@ import {
 } from "../../sdk";
 import { SocketAddress, parseSocketAddress } from "../../lib/address";
 import { encodePeerMetadata, parsePeerMetadata } from "../../lib/baggage";
+import { HBONE_CONNECT_TARGET, wasmPropertyName } from "../../lib/filter-state-keys";
 import { forwardedHost } from "../../lib/forwarded";
 import { asciiLower } from "../../lib/strings";
 import { InboundConfig, SourceMetadata, TargetMode, parseInboundConfig } from "./config";
@@ -85,6 +86,8 @@ class InboundStream extends HttpContext {
   /** Filter state for identity-rbac / istio-stats on this stream (CONTRACTS.md). Labels only, never identity. */
   private publish(config: InboundConfig, d: Destination, headers: HeaderSnapshot): void {
     const local = d.workload!;
+    // The one parse of the CONNECT target: identity-rbac (connect mode) judges exactly what ORIGINAL_DST dials.
+    setPropertyString(wasmPropertyName(HBONE_CONNECT_TARGET), d.target);
     setPropertyString("upstream_peer", local.baggage());
     setPropertyString("upstream_peer_principal", local.identity);
 

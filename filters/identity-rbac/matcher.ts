@@ -3,9 +3,8 @@
 // field when no value does (ztunnel rbac.rs matches_internal; Envoy RBAC and/or/not as Istio generates it).
 import { Cidr } from "../../lib/cidr";
 import { IpAddress } from "../../lib/address";
-import { IstioStringMatch, StringMatchKind, globMatches, serviceAccountMatches } from "../../lib/istio-match";
-import { asciiLower } from "../../lib/strings";
-import { Attributes } from "./attributes";
+import { IstioStringMatch, StringMatchKind, globMatches, serviceAccountMatches, serviceAccountMatchesId } from "../../lib/istio-match";
+import { Attributes, HeaderValue } from "./attributes";
 import { Condition, ConditionKey, NamespaceMatch, OperationMatch, PathMatch, Rule, SourceMatch } from "./policy";
 
 function anyString(matches: Array<IstioStringMatch>, value: string): bool {
@@ -72,8 +71,16 @@ function namespaceField(values: Array<NamespaceMatch>, notValues: Array<Namespac
 function anyServiceAccount(values: Array<string>, policyNamespace: string, attrs: Attributes): bool {
   const uri = attrs.peerUri;
   if (uri === null) return false;
+  if (attrs.ztunnel) {
+    const id = attrs.spiffe; // parsed once per request
+    if (id === null) return false;
+    for (let i = 0; i < values.length; i++) {
+      if (serviceAccountMatchesId(unchecked(values[i]), policyNamespace, id)) return true;
+    }
+    return false;
+  }
   for (let i = 0; i < values.length; i++) {
-    if (serviceAccountMatches(unchecked(values[i]), policyNamespace, uri, attrs.ztunnel)) return true;
+    if (serviceAccountMatches(unchecked(values[i]), policyNamespace, uri, false)) return true;
   }
   return false;
 }
@@ -106,13 +113,17 @@ function pathField(values: Array<PathMatch>, notValues: Array<PathMatch>, path: 
   return true;
 }
 
-/** Header values (lib/istio-match headerMatches): "*" only needs the header present (Envoy present_match). */
-function headerValueMatch(m: IstioStringMatch, value: string | null): bool {
-  if (value === null) return false;
-  return m.kind == StringMatchKind.Presence || m.matches(value);
+/**
+ * Header values (lib/istio-match headerMatches): "*" only needs the header present (Envoy present_match). A value
+ * whose bytes were not valid UTF-8 matches nothing but that presence check: its text is not what was sent.
+ */
+function headerValueMatch(m: IstioStringMatch, value: HeaderValue): bool {
+  if (!value.present) return false;
+  if (m.kind == StringMatchKind.Presence) return true;
+  return value.valid && m.matches(value.text);
 }
 
-function headerField(values: Array<IstioStringMatch>, notValues: Array<IstioStringMatch>, value: string | null): bool {
+function headerField(values: Array<IstioStringMatch>, notValues: Array<IstioStringMatch>, value: HeaderValue): bool {
   if (values.length > 0) {
     let hit = false;
     for (let i = 0; i < values.length && !hit; i++) hit = headerValueMatch(unchecked(values[i]), value);
@@ -151,14 +162,14 @@ export function operationMatches(o: OperationMatch, attrs: Attributes): bool {
     if (!portField(o.ports, o.notPorts, attrs.destinationPort)) return false;
   }
   if (o.methods.length > 0 || o.notMethods.length > 0) {
-    if (!headerField(o.methods, o.notMethods, attrs.header(":method"))) return false;
+    if (!headerField(o.methods, o.notMethods, attrs.headerValue(":method"))) return false;
   }
   if (o.hosts.length > 0 || o.notHosts.length > 0) {
-    const host = attrs.header(":authority");
-    if (!headerField(o.hosts, o.notHosts, host === null ? null : asciiLower(host))) return false;
+    if (!headerField(o.hosts, o.notHosts, attrs.lowerHost())) return false;
   }
   if (o.paths.length > 0 || o.notPaths.length > 0) {
-    if (attrs.header(":path") === null) return o.paths.length == 0; // Envoy's path matcher needs a path
+    const raw = attrs.headerValue(":path");
+    if (!raw.present || !raw.valid) return o.paths.length == 0; // no (readable) path: no path value matches
     if (!pathField(o.paths, o.notPaths, attrs.path())) return false;
   }
   return true;
@@ -179,7 +190,7 @@ export function conditionMatches(c: Condition, attrs: Attributes): bool {
     case ConditionKey.SourceNamespace:
       return namespaceField(c.namespaces, c.notNamespaces, attrs);
     case ConditionKey.RequestHeader:
-      return headerField(c.patterns, c.notPatterns, attrs.header(c.header));
+      return headerField(c.patterns, c.notPatterns, attrs.headerValue(c.header));
     case ConditionKey.ConnectionSni:
       return stringField(c.patterns, c.notPatterns, attrs.sni);
     default:
