@@ -7,8 +7,8 @@
 //
 // Garbage collection: the project builds with `--runtime minimal`, which never collects on its own and does not
 // scan the stack. We collect only at quiescent points, on the way out of a host-entered export with no outer
-// SDK frame (depth 1): after every `collectEvery`-th proxy_on_delete or
-// after a deletion once linear memory grew since the last collection there, after onConfigure, and after onTick.
+// SDK frame (depth 1): after every `collectEvery`-th proxy_on_delete, after
+// a deletion once linear memory grew or the host handed over 256 KiB since the last collection, after onConfigure, and after onTick.
 // Everything still needed then is reachable from globals (the context map, registries, filter globals).
 import { formatInt } from "./format";
 import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, LogLevel, PeerType } from "./types";
@@ -18,6 +18,7 @@ import {
 import { getPropertyString } from "./properties";
 import { refreshLogLevel, log } from "./log";
 import { logMessage, setEffectiveContext } from "./hostcalls";
+import { hostBytesReceived, resetHostBytesReceived } from "./memory";
 
 const contexts = new Map<u32, Context>();
 const PLUGIN_ROOT_ID: string[] = ["plugin_root_id"];
@@ -25,6 +26,7 @@ const PLUGIN_ROOT_ID: string[] = ["plugin_root_id"];
 let depth: i32 = 0;
 let deletesSinceCollect: u32 = 0;
 let collectEvery: u32 = 64;
+const COLLECT_AFTER_HOST_BYTES: usize = 256 * 1024;
 /** Linear memory pages at the last collection on a context deletion. */
 let pagesAtLastCollect: i32 = 0;
 
@@ -200,12 +202,14 @@ export function proxy_on_delete(contextId: u32): void {
     }
   }
   let collect = false;
-  // Also collect as soon as a context made linear memory grow: a burst of large requests must not pile up 63
-  // requests' garbage on top of the current one before the next scheduled collection.
+  // Also collect early when linear memory grew, or when the host handed over more than COLLECT_AFTER_HOST_BYTES
+  // since the last collection: large requests (60 KiB of headers each) must not pile up 63 requests' copies
+  // before the next scheduled collection. Garbage stays bounded by a few requests' size, not by their count.
   const pages = <i32>memory.size();
-  if (++deletesSinceCollect >= collectEvery || pages > pagesAtLastCollect) {
+  if (++deletesSinceCollect >= collectEvery || pages > pagesAtLastCollect || hostBytesReceived() > COLLECT_AFTER_HOST_BYTES) {
     deletesSinceCollect = 0;
     pagesAtLastCollect = pages;
+    resetHostBytesReceived();
     collect = true;
   }
   leave(collect);

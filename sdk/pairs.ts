@@ -8,8 +8,8 @@ import { utf8Length, writeUtf8 } from "./memory";
 export class HeaderPair {
   /**
    * False when the host's bytes of the name or value were not valid UTF-8: each invalid byte then reads as
-   * U+FFFD, so the text never equals what a lenient decoder would make of it (an overlong `c1 a1` is not `a`).
-   * Consumers that compare values (identity-rbac) treat such a value as matching nothing but a presence check.
+   * U+FFFD, so the text never equals what a lenient decoder would make of it (an overlong `c1 a1` is not `a`),
+   * and exact/prefix/suffix comparisons on it agree with Envoy's byte comparisons for values without U+FFFD.
    */
   valid: bool = true;
 

@@ -5,6 +5,8 @@ import { Cidr } from "../../lib/cidr";
 import { IpAddress } from "../../lib/address";
 import { IstioStringMatch, StringMatchKind, globMatches, serviceAccountMatches, serviceAccountMatchesId } from "../../lib/istio-match";
 import { Attributes, HeaderValue } from "./attributes";
+
+const REPLACEMENT_CHARACTER = "\uFFFD";
 import { Condition, ConditionKey, NamespaceMatch, OperationMatch, PathMatch, Rule, SourceMatch } from "./policy";
 
 function anyString(matches: Array<IstioStringMatch>, value: string): bool {
@@ -103,24 +105,38 @@ function portField(values: Array<i32>, notValues: Array<i32>, port: i32): bool {
   return true;
 }
 
-function pathField(values: Array<PathMatch>, notValues: Array<PathMatch>, path: string): bool {
+function pathMatch(m: PathMatch, path: string, valid: bool): bool {
+  const exact = m.match;
+  if (!valid && exact !== null && exact.value.indexOf(REPLACEMENT_CHARACTER) >= 0) return false; // as headers
+  return m.matches(path);
+}
+
+function pathField(values: Array<PathMatch>, notValues: Array<PathMatch>, path: string, valid: bool): bool {
   if (values.length > 0) {
     let hit = false;
-    for (let i = 0; i < values.length && !hit; i++) hit = unchecked(values[i]).matches(path);
+    for (let i = 0; i < values.length && !hit; i++) hit = pathMatch(unchecked(values[i]), path, valid);
     if (!hit) return false;
   }
-  for (let i = 0; i < notValues.length; i++) if (unchecked(notValues[i]).matches(path)) return false;
+  for (let i = 0; i < notValues.length; i++) if (pathMatch(unchecked(notValues[i]), path, valid)) return false;
   return true;
 }
 
 /**
- * Header values (lib/istio-match headerMatches): "*" only needs the header present (Envoy present_match). A value
- * whose bytes were not valid UTF-8 matches nothing but that presence check: its text is not what was sent.
+ * Header values (lib/istio-match headerMatches): "*" only needs the header present (Envoy present_match).
+ * Envoy compares bytes. The SDK decodes every invalid UTF-8 byte as U+FFFD (sdk/pairs.ts), so on the decoded
+ * text an exact, prefix or suffix match agrees with Envoy's byte comparison — except for a policy value that itself
+ * contains U+FFFD, which no invalid byte equals. So `c1 a1 64 6d 69 6e` is not "admin", while `x<c1>.internal`
+ * still ends with ".internal" for a DENY.
  */
 function headerValueMatch(m: IstioStringMatch, value: HeaderValue): bool {
   if (!value.present) return false;
   if (m.kind == StringMatchKind.Presence) return true;
-  return value.valid && m.matches(value.text);
+  return valueMatch(m, value);
+}
+
+function valueMatch(m: IstioStringMatch, value: HeaderValue): bool {
+  if (!value.valid && m.value.indexOf(REPLACEMENT_CHARACTER) >= 0) return false;
+  return m.matches(value.text);
 }
 
 function headerField(values: Array<IstioStringMatch>, notValues: Array<IstioStringMatch>, value: HeaderValue): bool {
@@ -169,8 +185,8 @@ export function operationMatches(o: OperationMatch, attrs: Attributes): bool {
   }
   if (o.paths.length > 0 || o.notPaths.length > 0) {
     const raw = attrs.headerValue(":path");
-    if (!raw.present || !raw.valid) return o.paths.length == 0; // no (readable) path: no path value matches
-    if (!pathField(o.paths, o.notPaths, attrs.path())) return false;
+    if (!raw.present) return o.paths.length == 0; // Envoy's path matcher needs a path
+    if (!pathField(o.paths, o.notPaths, attrs.path(), raw.valid)) return false;
   }
   return true;
 }
