@@ -23,6 +23,8 @@ const MAX_FORWARDED = 4096;
 
 class InboundRoot extends RootContext {
   config: InboundConfig = new InboundConfig();
+  /** Source label sets seen from baggage (config.maxBaggagePeers bounds it). */
+  baggagePeers: Set<string> = new Set<string>();
 
   onConfigure(configurationSize: u32): bool {
     const config = parseInboundConfig(this.getPluginConfiguration());
@@ -116,7 +118,13 @@ class InboundStream extends HttpContext {
     if (header === null) return "";
     const m = parsePeerMetadata(header); // null when over W3C limits (8192 bytes / 64 members)
     if (m === null || m.isEmpty()) return "";
-    return encodePeerMetadata(m);
+    const labels = encodePeerMetadata(m);
+    const root = changetype<InboundRoot>(this.root);
+    if (!root.baggagePeers.has(labels)) {
+      if (root.baggagePeers.size >= config.maxBaggagePeers) return ""; // claimed labels past the cap: unknown
+      root.baggagePeers.add(labels);
+    }
+    return labels;
   }
 }
 
