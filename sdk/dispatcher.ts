@@ -8,7 +8,7 @@
 // Garbage collection: the project builds with `--runtime minimal`, which never collects on its own and does not
 // scan the stack. We collect only at quiescent points, on the way out of a host-entered export with no outer
 // SDK frame (depth 1): after every `collectEvery`-th proxy_on_delete, after
-// a deletion once linear memory grew or the host handed over 256 KiB since the last collection, after onConfigure, and after onTick.
+// a deletion once the host handed over 256 KiB since the last collection, after onConfigure, and after onTick.
 // Everything still needed then is reachable from globals (the context map, registries, filter globals).
 import { formatInt } from "./format";
 import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, LogLevel, PeerType } from "./types";
@@ -27,8 +27,6 @@ let depth: i32 = 0;
 let deletesSinceCollect: u32 = 0;
 let collectEvery: u32 = 64;
 const COLLECT_AFTER_HOST_BYTES: usize = 256 * 1024;
-/** Linear memory pages at the last collection on a context deletion. */
-let pagesAtLastCollect: i32 = 0;
 
 /** Collect garbage after every `n`-th context deletion (default 64; 1 = after each). */
 export function setCollectInterval(n: u32): void {
@@ -202,13 +200,11 @@ export function proxy_on_delete(contextId: u32): void {
     }
   }
   let collect = false;
-  // Also collect early when linear memory grew, or when the host handed over more than COLLECT_AFTER_HOST_BYTES
-  // since the last collection: large requests (60 KiB of headers each) must not pile up 63 requests' copies
-  // before the next scheduled collection. Garbage stays bounded by a few requests' size, not by their count.
-  const pages = <i32>memory.size();
-  if (++deletesSinceCollect >= collectEvery || pages > pagesAtLastCollect || hostBytesReceived() > COLLECT_AFTER_HOST_BYTES) {
+  // Also collect early when the host handed over more than COLLECT_AFTER_HOST_BYTES since the last collection:
+  // large requests (60 KiB of headers each) must not pile up 63 requests' copies before the next scheduled
+  // collection. Garbage stays bounded by a few requests' size, not by their count.
+  if (++deletesSinceCollect >= collectEvery || hostBytesReceived() > COLLECT_AFTER_HOST_BYTES) {
     deletesSinceCollect = 0;
-    pagesAtLastCollect = pages;
     resetHostBytesReceived();
     collect = true;
   }
