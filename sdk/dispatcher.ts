@@ -7,8 +7,8 @@
 //
 // Garbage collection: the project builds with `--runtime minimal`, which never collects on its own and does not
 // scan the stack. We collect only at quiescent points, on the way out of a host-entered export with no outer
-// SDK frame (depth 1): after every `collectEvery`-th proxy_on_delete, after
-// a deletion once the host handed over 256 KiB since the last collection, after onConfigure, and after onTick.
+// SDK frame (depth 1): after every `collectEvery`-th proxy_on_delete, after a deletion once the host handed
+// over 256 KiB (or 1/32 of linear memory) since the last collection, after onConfigure, and after onTick.
 // Everything still needed then is reachable from globals (the context map, registries, filter globals).
 import { formatInt } from "./format";
 import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, LogLevel, PeerType } from "./types";
@@ -200,10 +200,12 @@ export function proxy_on_delete(contextId: u32): void {
     }
   }
   let collect = false;
-  // Also collect early when the host handed over more than COLLECT_AFTER_HOST_BYTES since the last collection:
-  // large requests (60 KiB of headers each) must not pile up 63 requests' copies before the next scheduled
-  // collection. Garbage stays bounded by a few requests' size, not by their count.
-  if (++deletesSinceCollect >= collectEvery || hostBytesReceived() > COLLECT_AFTER_HOST_BYTES) {
+  // Also collect early once the host handed over more than COLLECT_AFTER_HOST_BYTES, or 1/32 of linear memory
+  // if that is more, since the last collection: large requests (60 KiB of headers each) must not pile up 63
+  // requests' copies before the next scheduled collection, while a module with a large live heap (a policy of
+  // thousands of rules, which every collection marks) does not pay a full collection every few requests.
+  const threshold = max(COLLECT_AFTER_HOST_BYTES, (<usize>memory.size() << 16) >> 5);
+  if (++deletesSinceCollect >= collectEvery || hostBytesReceived() > threshold) {
     deletesSinceCollect = 0;
     resetHostBytesReceived();
     collect = true;
