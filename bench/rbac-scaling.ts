@@ -2,7 +2,7 @@
 // with 10 / 100 / 1000 / 10000 rules: per-request time and peak linear memory, as JSON on stdout.
 //
 // Each rule reads the request (a `request.headers[x-big]` prefix condition, a path prefix or a host suffix), none
-// matches until the last one, so every request walks all rules — the worst case. Issue 14 finding 3: cost must grow
+// matches until the last one, so every request walks all rules — the worst case. Cost must grow
 // with rules + request size, not rules × request size, and nothing may trap.
 //
 // Options: --rules 10,100,1000,10000  --requests <n> (timed requests per size, default 200)
