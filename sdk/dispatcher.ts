@@ -8,7 +8,7 @@
 // Garbage collection: the project builds with `--runtime minimal`, which never collects on its own and does not
 // scan the stack. We collect only at quiescent points, on the way out of a host-entered export with no outer
 // SDK frame (depth 1): after every `collectEvery`-th proxy_on_delete, after a deletion once the host handed
-// over 256 KiB (or 1/32 of linear memory) since the last collection, after onConfigure, and after onTick.
+// over 1 MiB (or 1/32 of linear memory) since the last collection, after onConfigure, and after onTick.
 // Everything still needed then is reachable from globals (the context map, registries, filter globals).
 import { formatInt } from "./format";
 import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, LogLevel, PeerType } from "./types";
@@ -26,7 +26,7 @@ const PLUGIN_ROOT_ID: string[] = ["plugin_root_id"];
 let depth: i32 = 0;
 let deletesSinceCollect: u32 = 0;
 let collectEvery: u32 = 64;
-const COLLECT_AFTER_HOST_BYTES: usize = 256 * 1024;
+const COLLECT_AFTER_HOST_BYTES: usize = 1024 * 1024;
 
 /** Collect garbage after every `n`-th context deletion (default 64; 1 = after each). */
 export function setCollectInterval(n: u32): void {
