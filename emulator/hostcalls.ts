@@ -191,12 +191,12 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
         }
         return BadArgument;
       }
-      const v = map.get(key);
+      const v = map.getBytes(key);
       if (v === undefined) {
         if (vm.abi === "0.1.0") return vm.copyOut(EMPTY, retPtr, retSize) ? Ok : InvalidMemoryAccess;
         return NotFound;
       }
-      return vm.copyOut(Buffer.from(v), retPtr, retSize) ? Ok : InvalidMemoryAccess;
+      return vm.copyOut(typeof v === "string" ? Buffer.from(v) : v, retPtr, retSize) ? Ok : InvalidMemoryAccess;
     },
     proxy_add_header_map_value(type: number, kPtr: number, kSize: number, vPtr: number, vSize: number): number {
       return setHeaderMapValue(type, kPtr, kSize, vPtr, vSize, false);
@@ -220,8 +220,8 @@ export function buildImports(vm: Vm): Record<string, Record<string, unknown>> {
       const map = getConstMap(ctxOf(), type);
       if (!map || map.size === 0) return vm.copyOut(EMPTY, retPtr, retSize) ? Ok : InvalidMemoryAccess;
       const n = map.size;
-      const pairs: Array<[string, string]> = new Array(n);
-      for (let i = 0; i < n; i++) pairs[i] = [map.keys[i], map.values[i]];
+      const pairs: Array<[string, string | Uint8Array]> = new Array(n);
+      for (let i = 0; i < n; i++) pairs[i] = [map.keys[i], map.bytesAt(i)];
       return vm.copyOut(encodePairs(pairs), retPtr, retSize) ? Ok : InvalidMemoryAccess;
     },
     proxy_set_header_map_pairs(type: number, ptr: number, size: number): number {

@@ -14,7 +14,7 @@ import type { Plugin } from "./plugin.ts";
 import type { StreamHost } from "./stream-host.ts";
 import type { StreamOwner } from "./context.ts";
 import type { PendingLocalReply } from "./local-reply.ts";
-import type { HeaderList, LocalResponse, Props } from "./types.ts";
+import type { HeaderList, LocalResponse, Props, RawHeaderList } from "./types.ts";
 import { HeaderMap } from "./header-map.ts";
 import { BodyBuffer } from "./body-buffer.ts";
 import { FilterState, LifeSpan } from "./filter-state.ts";
@@ -117,7 +117,7 @@ export class HttpStream implements StreamOwner, PropertySource, FilterCallbacks 
 
   // ---- test driving API ----
 
-  sendRequestHeaders(headers: HeaderList, endOfStream = false): this {
+  sendRequestHeaders(headers: RawHeaderList, endOfStream = false): this {
     if (this.decode.started || this.reset) return this;
     const map = new HeaderMap(headers);
     this.requestHeaders = map;

@@ -14,6 +14,8 @@ export type { TagSpecifier };
 
 /** A list of header entries in order, names as Envoy stores them (lower-case). Duplicates allowed. */
 export type HeaderList = Array<[string, string]>;
+/** A HeaderList whose values may also be raw bytes (Envoy stores bytes; a client may send invalid UTF-8). */
+export type RawHeaderList = ReadonlyArray<readonly [string, string | Uint8Array]>;
 
 /**
  * A property value as the test sets it. Encoded the way Envoy's `proxy_get_property` returns values:

@@ -30,6 +30,7 @@
 // | UPSTREAM_PEER_PRINCIPAL | hbone-outbound (tunnelled), hbone-inbound | istio-stats | SPIFFE id |
 // | UPSTREAM_SERVICE | hbone-outbound, hbone-inbound, connect-headers | istio-stats | service hostname |
 // | DOWNSTREAM_PEER | hbone-inbound | istio-stats | baggage of the source workload (labels only, never identity) |
+// | HBONE_CONNECT_TARGET | hbone-inbound | identity-rbac (connect mode) | `ip:port` exactly as the ORIGINAL_DST cluster dials it: the one parse of the CONNECT target, so the destination RBAC judges is the one Envoy dials (ztunnel authorizes the resolved workload and target port: istio/ztunnel:src/proxy/inbound.rs) |
 // | CONNECT_AUTHORITY | connect-headers | Envoy configs (set_filter_state bridge, access logs) | the new `:authority` |
 // | IDENTITY_RBAC_AUDIT_POLICY | identity-rbac (AUDIT match) | access logs | `ns[<ns>]-policy[<name>]-rule[<i>]` |
 // | ISTIO_PEER_PRINCIPAL | waypoint config: set_filter_state (`%DOWNSTREAM_PEER_URI_SAN%`, envoy.string) | identity-rbac, istio-stats (`peerPrincipalFilterState`) | SPIFFE URI SANs joined by "," |
@@ -65,6 +66,7 @@ export const UPSTREAM_PEER: string = "wasm.upstream_peer";
 export const UPSTREAM_PEER_PRINCIPAL: string = "wasm.upstream_peer_principal";
 export const UPSTREAM_SERVICE: string = "wasm.upstream_service";
 export const DOWNSTREAM_PEER: string = "wasm.downstream_peer";
+export const HBONE_CONNECT_TARGET: string = "wasm.hbone_connect_target";
 export const CONNECT_AUTHORITY: string = "wasm.connect_authority";
 export const IDENTITY_RBAC_AUDIT_POLICY: string = "wasm.identity_rbac.audit_policy";
 
@@ -83,7 +85,7 @@ export const GRPC_STATS: string = "envoy.filters.http.grpc_stats";
 export const FILTER_STATE_KEYS: string[] = [
   TCP_PROXY_CLUSTER, ORIGINAL_DST_ADDRESS, DISABLE_TUNNELING, UPSTREAM_SUBJECT_ALT_NAMES,
   HBONE_AUTHORITY, HBONE_BAGGAGE, HBONE_FORWARDED, HBONE_XFF, HBONE_TRACEPARENT, HBONE_ORIGINAL_DST,
-  HBONE_ROUTE, HBONE_SOURCE, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE, DOWNSTREAM_PEER,
+  HBONE_ROUTE, HBONE_SOURCE, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE, DOWNSTREAM_PEER, HBONE_CONNECT_TARGET,
   CONNECT_AUTHORITY, IDENTITY_RBAC_AUDIT_POLICY, ISTIO_PEER_PRINCIPAL, DOWNSTREAM_BAGGAGE,
   WAYPOINT_UPSTREAM_PEER, WAYPOINT_UPSTREAM_PEER_PRINCIPAL, ORIGINAL_DST_LOCAL_IP,
   ORIGINAL_DST_REMOTE_IP, GRPC_STATS,

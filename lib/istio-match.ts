@@ -14,7 +14,7 @@
 // A peer identity that is empty, absent or longer than SPIFFE_MAX_LENGTH (2048, the SPIFFE URI limit) never
 // matches any identity value — it is treated like "no identity", which also bounds the matching cost.
 
-import { SPIFFE_MAX_LENGTH, SPIFFE_SCHEME_PREFIX, parseSpiffeId } from "./spiffe";
+import { SPIFFE_MAX_LENGTH, SPIFFE_SCHEME_PREFIX, SpiffeId, parseSpiffeId } from "./spiffe";
 import { StringBuilder, asciiLower, splitBounded } from "./strings";
 
 export enum StringMatchKind {
@@ -107,29 +107,54 @@ export function namespaceMatches(pattern: string, peerUri: string | null, ztunne
 export function serviceAccountMatches(value: string, policyNamespace: string, peerUri: string | null, ztunnel: bool = false): bool {
   if (!usableIdentity(peerUri)) return false;
   const peer = peerUri!;
-  const slash = value.indexOf("/");
-  const ns = slash >= 0 ? value.substring(0, slash) : policyNamespace;
-  const sa = slash >= 0 ? value.substring(slash + 1) : value;
   if (ztunnel) {
     const id = parseSpiffeId(peer);
-    return id !== null && id.namespace == ns && id.serviceAccount == sa;
+    return id !== null && serviceAccountMatchesId(value, policyNamespace, id);
   }
   if (!peer.startsWith(SPIFFE_SCHEME_PREFIX) || hasNewline(peer)) return false;
-  const rest = peer.substring(SPIFFE_SCHEME_PREFIX.length);
-  const nsPart = "/ns/" + ns + "/";
-  const saPart = "sa/" + sa;
-  // rest = T "/ns/<ns>/" X "sa/<sa>" Y with T non-empty, X empty or ".+/", Y empty or "/.+".
-  for (let p = rest.indexOf(nsPart, 1); p >= 1; p = rest.indexOf(nsPart, p + 1)) {
-    const afterNs = p + nsPart.length;
-    for (let q = rest.indexOf(saPart, afterNs); q >= 0; q = rest.indexOf(saPart, q + 1)) {
+  // Compared in place (no substrings): a request may evaluate thousands of these.
+  const slash = value.indexOf("/");
+  const nsStart = slash >= 0 ? 0 : -1;
+  const nsLength = slash >= 0 ? slash : policyNamespace.length;
+  const saStart = slash + 1;
+  const saLength = value.length - saStart;
+  const base = SPIFFE_SCHEME_PREFIX.length;
+  const n = peer.length;
+  // peer = "spiffe://" T "/ns/<ns>/" X "sa/<sa>" Y with T non-empty, X empty or ".+/", Y empty or "/.+".
+  for (let p = peer.indexOf("/ns/", base + 1); p >= base + 1; p = peer.indexOf("/ns/", p + 1)) {
+    const nsAt = p + 4;
+    const nsMatches = nsStart >= 0
+      ? regionEquals(peer, nsAt, value, 0, nsLength)
+      : regionEquals(peer, nsAt, policyNamespace, 0, nsLength);
+    if (!nsMatches || nsAt + nsLength >= n || peer.charCodeAt(nsAt + nsLength) != 0x2f) continue;
+    const afterNs = nsAt + nsLength + 1;
+    for (let q = peer.indexOf("sa/", afterNs); q >= 0; q = peer.indexOf("sa/", q + 1)) {
       const x = q - afterNs;
-      if (x != 0 && (x < 2 || rest.charCodeAt(q - 1) != 0x2f)) continue;
-      const end = q + saPart.length;
-      const y = rest.length - end;
-      if (y == 0 || (y >= 2 && rest.charCodeAt(end) == 0x2f)) return true;
+      if (x != 0 && (x < 2 || peer.charCodeAt(q - 1) != 0x2f)) continue;
+      if (!regionEquals(peer, q + 3, value, saStart, saLength)) continue;
+      const end = q + 3 + saLength;
+      const y = n - end;
+      if (y == 0 || (y >= 2 && peer.charCodeAt(end) == 0x2f)) return true;
     }
   }
   return false;
+}
+
+/** ztunnel's `serviceAccounts` check against an already parsed identity: exact namespace and service account. */
+export function serviceAccountMatchesId(value: string, policyNamespace: string, id: SpiffeId): bool {
+  const slash = value.indexOf("/");
+  const sa = id.serviceAccount;
+  const saStart = slash + 1;
+  if (value.length - saStart != sa.length || !regionEquals(value, saStart, sa, 0, sa.length)) return false;
+  if (slash < 0) return id.namespace == policyNamespace;
+  return slash == id.namespace.length && regionEquals(value, 0, id.namespace, 0, slash);
+}
+
+/** a[aAt, aAt+length) == b[bAt, bAt+length), false when either runs out. */
+function regionEquals(a: string, aAt: i32, b: string, bAt: i32, length: i32): bool {
+  if (aAt < 0 || bAt < 0 || aAt + length > a.length || bAt + length > b.length) return false;
+  for (let k = 0; k < length; k++) if (a.charCodeAt(aAt + k) != b.charCodeAt(bAt + k)) return false;
+  return true;
 }
 
 /**
@@ -224,6 +249,7 @@ const SEGMENT_PATH_GLOB: i32 = 1; // `*`: one or more pchars, no '/'
 const SEGMENT_TEXT_GLOB: i32 = 2; // `**`: zero or more pchars or '/'
 const TEMPLATE_MAX_LENGTH: i32 = 1024;
 const TEMPLATE_MATCH_BUDGET: i32 = 100000;
+let templateBudget: i32 = 0;
 
 /** RFC 3986 pchar as Envoy's uri_template accepts it: unreserved, `%`, `!$&'()+,;:@=`. */
 function isTemplateLiteralChar(c: i32): bool {
@@ -315,34 +341,34 @@ export class PathTemplate {
 
   /** Full match of a path (pass it without query string). */
   matches(path: string): bool {
-    const budget = new StaticArray<i32>(1);
-    unchecked((budget[0] = TEMPLATE_MATCH_BUDGET));
-    return this.matchFrom(0, path, 0, budget);
+    templateBudget = TEMPLATE_MATCH_BUDGET; // no allocation per match: one budget, reset per call
+    return this.matchFrom(0, path, 0);
   }
 
-  private matchFrom(segment: i32, path: string, at: i32, budget: StaticArray<i32>): bool {
-    const left = unchecked(budget[0]) - 1;
-    unchecked((budget[0] = left));
-    if (left < 0) return false;
+  private matchFrom(segment: i32, path: string, at: i32): bool {
+    if (--templateBudget < 0) return false;
     if (segment >= this.kinds.length) return at == path.length;
     const kind = unchecked(this.kinds[segment]);
     if (kind == SEGMENT_LITERAL) {
       const literal = unchecked(this.literals[segment]);
       if (path.length - at < literal.length) return false;
       for (let k = 0; k < literal.length; k++) if (path.charCodeAt(at + k) != literal.charCodeAt(k)) return false;
-      return this.matchFrom(segment + 1, path, at + literal.length, budget);
+      return this.matchFrom(segment + 1, path, at + literal.length);
     }
-    // Longest run this glob could consume.
+    // Longest run this glob could consume; the scan is paid from the budget too, so one match costs at most
+    // TEMPLATE_MATCH_BUDGET steps whatever the path's length.
     let end = at;
     while (end < path.length) {
       const c = path.charCodeAt(end);
       if (!(isTemplateLiteralChar(c) || (kind == SEGMENT_TEXT_GLOB && c == 0x2f))) break;
       end++;
     }
+    templateBudget -= end - at;
+    if (templateBudget < 0) return false;
     const minimum = kind == SEGMENT_PATH_GLOB ? 1 : 0;
     for (let stop = end; stop >= at + minimum; stop--) {
-      if (this.matchFrom(segment + 1, path, stop, budget)) return true;
-      if (unchecked(budget[0]) < 0) return false;
+      if (this.matchFrom(segment + 1, path, stop)) return true;
+      if (templateBudget < 0) return false;
     }
     return false;
   }

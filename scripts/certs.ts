@@ -77,18 +77,38 @@ export const meshCertsDir = join(root, "envoy-configs/certs");
  * temporary folder and renamed into place, so test workers starting together never mix two CAs.
  */
 export async function ensureMeshCerts(): Promise<string> {
-  if (existsSync(join(meshCertsDir, "root-cert.pem"))) return meshCertsDir;
+  if (meshCertsComplete()) return meshCertsDir;
   const tmp = mkdtempSync(join(root, "envoy-configs/.certs-"));
   await generateCerts(join(root, "envoy-configs/identities.json"), tmp);
+  if (meshCertsComplete()) {
+    rmSync(tmp, { recursive: true, force: true }); // another worker issued them meanwhile
+    return meshCertsDir;
+  }
+  // A set missing an identity (identities.json grew) is replaced whole: one CA signs every certificate.
+  const old = `${meshCertsDir}.old-${process.pid}`;
+  if (existsSync(meshCertsDir)) renameSync(meshCertsDir, old);
   try {
     renameSync(tmp, meshCertsDir);
   } catch {
-    rmSync(tmp, { recursive: true, force: true }); // another worker issued them first
+    rmSync(tmp, { recursive: true, force: true });
   }
+  rmSync(old, { recursive: true, force: true });
   return meshCertsDir;
 }
 
+/** The root and a certificate and key for every identity of envoy-configs/identities.json are there. */
+export function meshCertsComplete(): boolean {
+  const { identities } = JSON.parse(readFileSync(join(root, "envoy-configs/identities.json"), "utf8")) as { identities: Identity[] };
+  const files = ["root-cert.pem", ...identities.flatMap((id) => [`${id.namespace}-${id.serviceAccount}-cert.pem`, `${id.namespace}-${id.serviceAccount}-key.pem`])];
+  return files.every((f) => existsSync(join(meshCertsDir, f)));
+}
+
+// `npm run certs` issues a new set; `--if-missing` (npm test, npm start) only when one is missing or incomplete.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const files = await generateCerts(join(root, "envoy-configs/identities.json"), meshCertsDir);
-  for (const f of files) console.log(f.slice(root.length + 1));
+  if (process.argv.includes("--if-missing")) {
+    if (!meshCertsComplete()) console.log(`issued ${(await ensureMeshCerts()).slice(root.length + 1)}/`);
+  } else {
+    const files = await generateCerts(join(root, "envoy-configs/identities.json"), meshCertsDir);
+    for (const f of files) console.log(f.slice(root.length + 1));
+  }
 }

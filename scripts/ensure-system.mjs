@@ -2,7 +2,7 @@
 // pairs, iptables for capture, curl and nghttp2-client as clients, squid as the egress forward proxy,
 // util-linux's setpriv to run Envoy as its own uid, skopeo and docker-registry for the OCI round trip), installed with apt-get when missing and running as root
 // (`apt-get update` first, so it works on a fresh Debian machine); and the mesh certificates (`npm run certs`)
-// when envoy-configs/certs/ has none. `--certs-only` (npm start) does only the latter. Uses only Node's built-ins.
+// when envoy-configs/certs/ lacks one. `--certs-only` (npm start) does only the latter. Uses only Node's built-ins.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
@@ -52,7 +52,5 @@ if (missing.length > 0) {
   }
 }
 
-if (!existsSync(join(root, "envoy-configs/certs/root-cert.pem"))) {
-  const ok = run(process.execPath, ["--import", "tsx", join(root, "scripts/certs.ts")]);
-  if (!ok) process.exit(1);
-}
+// Certificates for every identity of envoy-configs/identities.json (issued anew when one is missing).
+if (!run(process.execPath, ["--import", "tsx", join(root, "scripts/certs.ts"), "--if-missing"])) process.exit(1);

@@ -7,7 +7,8 @@
 //
 // Garbage collection: the project builds with `--runtime minimal`, which never collects on its own and does not
 // scan the stack. We collect only at quiescent points, on the way out of a host-entered export with no outer
-// SDK frame (depth 1): after every `collectEvery`-th proxy_on_delete, after onConfigure, and after onTick.
+// SDK frame (depth 1): after every `collectEvery`-th proxy_on_delete, after a deletion once the host handed
+// over 1 MiB (or 1/32 of linear memory) since the last collection, after onConfigure, and after onTick.
 // Everything still needed then is reachable from globals (the context map, registries, filter globals).
 import { formatInt } from "./format";
 import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, LogLevel, PeerType } from "./types";
@@ -18,6 +19,7 @@ import {
 import { getPropertyString } from "./properties";
 import { refreshLogLevel, log } from "./log";
 import { logMessage, setEffectiveContext } from "./hostcalls";
+import { hostBytesReceived, resetHostBytesReceived } from "./memory";
 
 const contexts = new Map<u32, Context>();
 const PLUGIN_ROOT_ID: string[] = ["plugin_root_id"];
@@ -25,6 +27,7 @@ const PLUGIN_ROOT_ID: string[] = ["plugin_root_id"];
 let depth: i32 = 0;
 let deletesSinceCollect: u32 = 0;
 let collectEvery: u32 = 64;
+const COLLECT_AFTER_HOST_BYTES: usize = 1024 * 1024;
 
 /** Collect garbage after every `n`-th context deletion (default 64; 1 = after each). */
 export function setCollectInterval(n: u32): void {
@@ -203,8 +206,14 @@ export function proxy_on_delete(contextId: u32): void {
     }
   }
   let collect = false;
-  if (++deletesSinceCollect >= collectEvery) {
+  // Also collect early once the host handed over more than COLLECT_AFTER_HOST_BYTES, or 1/32 of linear memory
+  // if that is more, since the last collection: large requests (60 KiB of headers each) must not pile up 63
+  // requests' copies before the next scheduled collection, while a module with a large live heap (a policy of
+  // thousands of rules, which every collection marks) does not pay a full collection every few requests.
+  const threshold = max(COLLECT_AFTER_HOST_BYTES, (<usize>memory.size() << 16) >> 5);
+  if (++deletesSinceCollect >= collectEvery || hostBytesReceived() > threshold) {
     deletesSinceCollect = 0;
+    resetHostBytesReceived();
     collect = true;
   }
   leave(collect);

@@ -9,13 +9,30 @@
 // Module → host: string arguments are UTF-8 encoded into one reusable unmanaged scratch block instead of a
 // fresh ArrayBuffer per call, so a host call with string arguments allocates nothing.
 
+/**
+ * Bytes the host handed the module since the last reset: what a request (its headers, bodies, properties) makes
+ * the module decode into managed memory, the garbage that a large request leaves (sdk/dispatcher.ts collects
+ * early once it passes a threshold).
+ */
+let hostBytes: usize = 0;
+
+export function hostBytesReceived(): usize {
+  return hostBytes;
+}
+
+export function resetHostBytesReceived(): void {
+  hostBytes = 0;
+}
+
 /** Host allocator (looked up first by Envoy). */
 export function malloc(size: usize): usize {
+  hostBytes += size;
   return heap.alloc(size);
 }
 
 /** ABI 0.2.1 name of the host allocator (used when `malloc` is absent, and by other hosts). */
 export function proxy_on_memory_allocate(size: usize): usize {
+  hostBytes += size;
   return heap.alloc(size);
 }
 

@@ -6,7 +6,62 @@ import { utf8Length, writeUtf8 } from "./memory";
 
 /** One header (or metadata / trailer) entry. Envoy stores names lower-cased. */
 export class HeaderPair {
+  /**
+   * False when the host's bytes of the name or value were not valid UTF-8: each invalid byte then reads as
+   * U+FFFD, so the text never equals what a lenient decoder would make of it (an overlong `c1 a1` is not `a`),
+   * and exact/prefix/suffix comparisons on it agree with Envoy's byte comparisons for values without U+FFFD.
+   */
+  valid: bool = true;
+
   constructor(public name: string, public value: string) {}
+}
+
+/** `size` bytes at `ptr` as text: UTF-8 decoded when valid, else every byte of an invalid sequence as U+FFFD. */
+function decodeText(ptr: usize, size: usize, pair: HeaderPair): string {
+  if (isUtf8(ptr, ptr + size)) return String.UTF8.decodeUnsafe(ptr, size);
+  pair.valid = false;
+  return decodeReplacing(ptr, size);
+}
+
+/** Lossy strict decoding: one UTF-16 unit per byte at most, so `size` units of scratch always suffice. */
+function decodeReplacing(ptr: usize, size: usize): string {
+  const units = new ArrayBuffer(<i32>(size << 1));
+  const out = changetype<usize>(units);
+  let n: usize = 0;
+  let p = ptr;
+  const end = ptr + size;
+  while (p < end) {
+    const length = validSequenceLength(p, end);
+    if (length == 0) {
+      store<u16>(out + (n << 1), 0xfffd);
+      n++;
+      p++;
+      continue;
+    }
+    if (length == 1) {
+      store<u16>(out + (n << 1), load<u8>(p));
+      n++;
+    } else {
+      const cp = codePointAt(p, length);
+      if (cp >= 0x10000) {
+        store<u16>(out + (n << 1), <u16>(0xd800 + ((cp - 0x10000) >> 10)));
+        store<u16>(out + ((n + 1) << 1), <u16>(0xdc00 + ((cp - 0x10000) & 0x3ff)));
+        n += 2;
+      } else {
+        store<u16>(out + (n << 1), <u16>cp);
+        n++;
+      }
+    }
+    p += length;
+  }
+  return String.UTF16.decodeUnsafe(out, n << 1);
+}
+
+function codePointAt(p: usize, length: usize): u32 {
+  const b = <u32>load<u8>(p);
+  let cp: u32 = length == 2 ? b & 0x1f : length == 3 ? b & 0x0f : b & 0x07;
+  for (let k: usize = 1; k < length; k++) cp = (cp << 6) | (<u32>load<u8>(p + k) & 0x3f);
+  return cp;
 }
 
 /** Decodes a host-returned pairs block (not freed here). ptr 0 or size < 4 = empty. */
@@ -26,11 +81,12 @@ export function decodePairs(ptr: usize, size: usize): HeaderPair[] {
       out.length = i;
       break;
     }
-    const name = String.UTF8.decodeUnsafe(data, nameLen);
+    const pair = new HeaderPair("", "");
+    pair.name = decodeText(data, nameLen, pair);
     data += nameLen + 1;
-    const value = String.UTF8.decodeUnsafe(data, valueLen);
+    pair.value = decodeText(data, valueLen, pair);
     data += valueLen + 1;
-    out[i] = new HeaderPair(name, value);
+    out[i] = pair;
   }
   return out;
 }
@@ -49,33 +105,41 @@ export function pairsAreUtf8(ptr: usize, size: usize): bool {
 /** Strict UTF-8 check of [p, end): no overlong forms, surrogates or code points above U+10FFFF. */
 function isUtf8(p: usize, end: usize): bool {
   while (p < end) {
-    const b = <u32>load<u8>(p);
-    if (b < 0x80) {
+    if (load<u8>(p) < 0x80) {
       p++;
       continue;
     }
-    let length: usize;
-    let min: u32;
-    let cp: u32;
-    if ((b & 0xe0) == 0xc0) {
-      length = 2; min = 0x80; cp = b & 0x1f;
-    } else if ((b & 0xf0) == 0xe0) {
-      length = 3; min = 0x800; cp = b & 0x0f;
-    } else if ((b & 0xf8) == 0xf0) {
-      length = 4; min = 0x10000; cp = b & 0x07;
-    } else {
-      return false;
-    }
-    if (p + length > end) return false;
-    for (let k: usize = 1; k < length; k++) {
-      const c = <u32>load<u8>(p + k);
-      if ((c & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (c & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    const length = validSequenceLength(p, end);
+    if (length == 0) return false;
     p += length;
   }
   return true;
+}
+
+/** Length of the valid UTF-8 sequence at p (1..4), or 0 when the bytes there are not one. */
+function validSequenceLength(p: usize, end: usize): usize {
+  const b = <u32>load<u8>(p);
+  if (b < 0x80) return 1;
+  let length: usize;
+  let min: u32;
+  let cp: u32;
+  if ((b & 0xe0) == 0xc0) {
+    length = 2; min = 0x80; cp = b & 0x1f;
+  } else if ((b & 0xf0) == 0xe0) {
+    length = 3; min = 0x800; cp = b & 0x0f;
+  } else if ((b & 0xf8) == 0xf0) {
+    length = 4; min = 0x10000; cp = b & 0x07;
+  } else {
+    return 0;
+  }
+  if (p + length > end) return 0;
+  for (let k: usize = 1; k < length; k++) {
+    const c = <u32>load<u8>(p + k);
+    if ((c & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (c & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return length;
 }
 
 /** Bytes needed to encode `pairs` (0 for null or empty: Envoy reads a zero-size buffer as an empty map). */

@@ -3,7 +3,7 @@
 import { formatInt } from "../../sdk";
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { HboneHeaderOptions, readHboneHeaderOptions } from "../../lib/hbone-headers";
-import { HostPort, parseHostPort } from "../../lib/address";
+import { HostPort, IpAddress, parseHostPort, parseIp } from "../../lib/address";
 import { asciiLower, isToken } from "../../lib/strings";
 import { WorkloadTable, readWorkloadTableField } from "../../lib/workloads";
 
@@ -41,6 +41,8 @@ export class ConnectHeadersConfig {
   added: Array<AddedHeader> = new Array<AddedHeader>();
   /** Leave requests other than CONNECT untouched. */
   onlyConnect: bool = true;
+  /** `refusedAddresses`: node-local addresses a CONNECT may not target (besides loopback/link-local/unspecified). */
+  refusedAddresses: Array<IpAddress> = new Array<IpAddress>();
 }
 
 function isHeaderValue(s: string): bool {
@@ -98,6 +100,16 @@ export function parseConnectHeadersConfig(text: string): ConnectHeadersConfig {
   }
 
   c.onlyConnect = r.optionalBool("onlyConnect", true);
+  if (r.has("refusedAddresses")) {
+    const addresses = r.optionalArray("refusedAddresses", 64);
+    for (let i = 0; i < addresses.length; i++) {
+      const ip = parseIp(addresses.string(i));
+      if (ip === null) addresses.fail(i, "must be an IP address");
+      else c.refusedAddresses.push(ip.unmapped());
+    }
+  } else {
+    r.allow("refusedAddresses");
+  }
   r.finish();
   return c;
 }

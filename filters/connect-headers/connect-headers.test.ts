@@ -126,7 +126,7 @@ describe("connect-headers: headers", () => {
     const config = { ...FIXTURE, headers: { baggage: false, forwarded: false, xForwardedFor: false, traceparent: false }, add: {} };
     const { header } = await send(CONNECT("10.0.9.9:443", ["baggage", "k8s.namespace.name=app"]), { config, sni: "www.example.com" });
     for (const name of ["forwarded", "x-forwarded-for", "traceparent", "proxy-authorization"]) expect(header(name), name).toEqual([]);
-    expect(header("baggage")).toEqual(["k8s.namespace.name=app"]); // not managed: passes through
+    expect(header("baggage")).toEqual([]); // disabled: the client's copy is removed, not passed through
   });
 
   it("leaves non-CONNECT requests alone unless onlyConnect is false", async () => {

@@ -40,6 +40,31 @@ class ConnectHeadersRoot extends RootContext {
   }
 }
 
+/** Headers only this filter (or Envoy) may set on the forwarded CONNECT; client copies are always removed. */
+const CLIENT_HEADERS_REMOVED: Array<string> = [
+  "baggage", "forwarded", "x-forwarded-for", "traceparent", "x-envoy-original-dst-host", "x-envoy-peer-metadata",
+  "x-envoy-peer-metadata-id",
+];
+
+/**
+ * Targets a CONNECT must never reach with this proxy's credentials: loopback, unspecified and link-local
+ * addresses (the forward proxy's own admin ports, cloud metadata), `localhost` names, and `refusedAddresses`
+ * (this node's own addresses) — IPv4-mapped IPv6 judged as the IPv4 address.
+ */
+function isRefusedTarget(c: ConnectHeadersConfig, target: HostPort): bool {
+  const ip = target.ip;
+  if (ip === null) {
+    const host = asciiLower(target.host);
+    return host == "localhost" || host == "localhost." || host.endsWith(".localhost") || host.endsWith(".localhost.");
+  }
+  const plain = ip.unmapped();
+  if (plain.isLoopback() || plain.isUnspecified()) return true;
+  if (plain.isV4 && plain.byteAt(0) == 169 && plain.byteAt(1) == 254) return true;
+  if (plain.isV6 && plain.byteAt(0) == 0xfe && (plain.byteAt(1) & 0xc0) == 0x80) return true;
+  for (let i = 0; i < c.refusedAddresses.length; i++) if (unchecked(c.refusedAddresses[i]).equals(plain)) return true;
+  return false;
+}
+
 /** The CONNECT target for this request, or null when it cannot be determined. */
 function chooseTarget(c: ConnectHeadersConfig, clientAuthority: HostPort | null): HostPort | null {
   if (c.target == TargetSource.Config) return c.fixedTarget;
@@ -66,8 +91,15 @@ class ConnectHeadersStream extends HttpContext {
       this.sendLocalResponse(400, "connect_headers_no_target", "no CONNECT target\n");
       return FilterHeadersStatus.StopIteration;
     }
+    if (isRefusedTarget(c, target)) {
+      this.sendLocalResponse(403, "connect_headers_target_refused", "CONNECT target not allowed\n");
+      return FilterHeadersStatus.StopIteration;
+    }
     const authority = target.toString();
     headers.replace(":authority", authority);
+    // Nothing the client sent under these names goes upstream: a disabled option or an unknown source leaves the
+    // header absent, never the client's copy.
+    for (let i = 0; i < CLIENT_HEADERS_REMOVED.length; i++) headers.remove(unchecked(CLIENT_HEADERS_REMOVED[i]));
 
     const src = readAddress(SOURCE_ADDRESS);
     const source = src !== null ? c.table.workloadAt(src.ip) : null;

@@ -35,6 +35,11 @@ export class InboundConfig {
   sourceMetadata: SourceMetadata = SourceMetadata.TableThenBaggage;
   /** Client headers removed before any later filter sees them (x-envoy-original-dst-host always is). */
   stripHeaders: Array<string> = ["x-envoy-peer-metadata", "x-envoy-peer-metadata-id"];
+  /**
+   * Distinct source label sets taken from peers' baggage (peers the table lacks) per VM; past it a new one gets no
+   * labels. Bounds the metric series a peer can create by varying its baggage; table entries are not counted.
+   */
+  maxBaggagePeers: i32 = 64;
   /** Destination ports that would loop back into the proxy (ztunnel's illegal ports) → 503. */
   illegalPorts: Array<i32> = [15001, 15006, 15008];
 
@@ -69,6 +74,7 @@ export function parseInboundConfig(text: string): InboundConfig {
   } else {
     r.allow("stripHeaders");
   }
+  c.maxBaggagePeers = <i32>r.optionalInt("maxBaggagePeers", c.maxBaggagePeers, 0, 100000);
   if (r.has("illegalPorts")) {
     const ports = r.optionalArray("illegalPorts", 64);
     c.illegalPorts = new Array<i32>();

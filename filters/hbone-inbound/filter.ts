@@ -9,7 +9,7 @@ import {
 import { encodePeerMetadata, parsePeerMetadata } from "../../lib/baggage";
 import { forwardedHost } from "../../lib/forwarded";
 import { BAGGAGE_HEADER, FORWARDED_HEADER, ORIGINAL_DST_HOST_HEADER } from "../../lib/hbone-headers";
-import { DOWNSTREAM_PEER, ORIGINAL_DST_ADDRESS, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE } from "../../lib/filter-state-keys";
+import { DOWNSTREAM_PEER, HBONE_CONNECT_TARGET, ORIGINAL_DST_ADDRESS, UPSTREAM_PEER, UPSTREAM_PEER_PRINCIPAL, UPSTREAM_SERVICE } from "../../lib/filter-state-keys";
 import { asciiLower } from "../../lib/strings";
 import { setWasmFilterState } from "../common/filter-state";
 import { DESTINATION_ADDRESS, SOURCE_ADDRESS, readAddress } from "../common/properties";
@@ -21,6 +21,8 @@ const MAX_FORWARDED = 4096;
 
 class InboundRoot extends RootContext {
   config: InboundConfig = new InboundConfig();
+  /** Source label sets seen from baggage (config.maxBaggagePeers bounds it). */
+  baggagePeers: Set<string> = new Set<string>();
 
   onConfigure(configurationSize: u32): bool {
     const config = parseInboundConfig(this.getPluginConfiguration());
@@ -79,6 +81,8 @@ class InboundStream extends HttpContext {
   /** Filter state for identity-rbac / istio-stats on this stream (lib/filter-state-keys.ts). Labels only, never identity. */
   private publish(config: InboundConfig, d: Destination, headers: HeaderSnapshot): void {
     const local = d.workload!;
+    // The one parse of the CONNECT target: identity-rbac (connect mode) judges exactly what ORIGINAL_DST dials.
+    setWasmFilterState(HBONE_CONNECT_TARGET, d.target);
     setWasmFilterState(UPSTREAM_PEER, local.baggage());
     setWasmFilterState(UPSTREAM_PEER_PRINCIPAL, local.identity);
 
@@ -107,7 +111,13 @@ class InboundStream extends HttpContext {
     if (header === null) return "";
     const m = parsePeerMetadata(header); // null when over W3C limits (8192 bytes / 64 members)
     if (m === null || m.isEmpty()) return "";
-    return encodePeerMetadata(m);
+    const labels = encodePeerMetadata(m);
+    const root = changetype<InboundRoot>(this.root);
+    if (!root.baggagePeers.has(labels)) {
+      if (root.baggagePeers.size >= config.maxBaggagePeers) return ""; // claimed labels past the cap: unknown
+      root.baggagePeers.add(labels);
+    }
+    return labels;
   }
 }
 

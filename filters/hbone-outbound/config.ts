@@ -1,5 +1,6 @@
 // hbone-outbound plugin configuration (JSON; README.md documents every field).
 
+import { IpAddress, parseIp } from "../../lib/address";
 import { ConfigErrors, ConfigReader } from "../../lib/config-reader";
 import { HboneHeaderOptions, readHboneHeaderOptions } from "../../lib/hbone-headers";
 import { parseSpiffeId } from "../../lib/spiffe";
@@ -35,6 +36,19 @@ export class OutboundConfig {
   headers: HboneHeaderOptions = new HboneHeaderOptions();
   verifyPeerIdentity: bool = true;
   unknownSource: UnknownSource = UnknownSource.Blackhole;
+  /** Ports this node's proxy listens on: a passthrough or plain route to one of them on a node address loops. */
+  nodeListenerPorts: Array<i32> = [];
+  /** This node's own addresses (besides loopback and unspecified, which always are). */
+  nodeAddresses: Array<IpAddress> = [];
+
+  /** Would dialling ip:port re-enter this proxy (a listener of the node, on an address of the node)? */
+  isNodeListener(ip: IpAddress, port: i32): bool {
+    if (!this.nodeListenerPorts.includes(port)) return false;
+    const plain = ip.unmapped();
+    if (plain.isLoopback() || plain.isUnspecified()) return true;
+    for (let i = 0; i < this.nodeAddresses.length; i++) if (unchecked(this.nodeAddresses[i]).equals(plain)) return true;
+    return false;
+  }
 
   /** The HBONE cluster for connections from `sourceIdentity` ("" = unknown source). */
   hboneClusterFor(sourceIdentity: string): string {
@@ -98,6 +112,26 @@ export function parseOutboundConfig(text: string): OutboundConfig {
 
   c.verifyPeerIdentity = r.optionalBool("verifyPeerIdentity", c.verifyPeerIdentity);
   c.unknownSource = <UnknownSource>UNKNOWN_SOURCE_NAMES.indexOf(r.optionalEnum("unknownSource", UNKNOWN_SOURCE_NAMES, "blackhole"));
+  c.nodeListenerPorts = [c.capturePort, 15006, c.hbonePort];
+  if (r.has("nodeListenerPorts")) {
+    const ports = r.optionalArray("nodeListenerPorts", 64);
+    for (let i = 0; i < ports.length; i++) {
+      const port = <i32>ports.int(i, 1, 65535);
+      if (!c.nodeListenerPorts.includes(port)) c.nodeListenerPorts.push(port);
+    }
+  } else {
+    r.allow("nodeListenerPorts");
+  }
+  if (r.has("nodeAddresses")) {
+    const addresses = r.optionalArray("nodeAddresses", 64);
+    for (let i = 0; i < addresses.length; i++) {
+      const ip = parseIp(addresses.string(i));
+      if (ip === null) addresses.fail(i, "must be an IP address");
+      else c.nodeAddresses.push(ip.unmapped());
+    }
+  } else {
+    r.allow("nodeAddresses");
+  }
   if (c.hbonePort == c.capturePort) r.fail("hbonePort", "must differ from capturePort");
   r.finish();
   return c;

@@ -9,7 +9,9 @@
 //   pod IP, pod does not speak HBONE         → plain     pod ip:(target) port    – (plain TCP)
 //   known VIP, port not exposed              → blackhole –                       –
 //   anything else                            → passthrough (original destination, plain TCP)
-// A connection from a waypoint itself is never sent back to that waypoint.
+// A connection from a waypoint itself is never sent back to that waypoint. A passthrough or plain route to a
+// listener of this node (`nodeListenerPorts` on loopback, unspecified or `nodeAddresses`) is a blackhole: the
+// connection would come straight back into the proxy and loop.
 
 import { IpAddress, SocketAddress, formatSocketAddress } from "../../lib/address";
 import { Endpoint, Waypoint, Workload, WorkloadService, pickEndpoint } from "../../lib/workloads";
@@ -102,6 +104,7 @@ function toWorkload(c: OutboundConfig, src: SocketAddress | null, dst: SocketAdd
   r.destination = w;
   r.service = service;
   if (!w.hbone) {
+    if (c.isNodeListener(ip, port)) return blackhole(c, "destination is a listener of this node");
     r.kind = RouteKind.Plain;
     r.cluster = c.plainCluster;
     r.target = formatSocketAddress(ip, port);
@@ -142,6 +145,7 @@ function decideDestination(c: OutboundConfig, src: SocketAddress | null, dst: So
   if (c.table.isVip(dst.ip)) return blackhole(c, "service does not expose this port");
   const w = c.table.workloadAt(dst.ip);
   if (w !== null) return toWorkload(c, src, dst, w, dst.ip.unmapped(), dst.port, null);
+  if (c.isNodeListener(dst.ip, dst.port)) return blackhole(c, "destination is a listener of this node");
   return passthrough(c, dst, "destination not in the workload table");
 }
 
@@ -155,7 +159,10 @@ export function decideRoute(c: OutboundConfig, src: SocketAddress | null, dst: S
   let r = decideDestination(c, src, dst, salt);
   if (r.tunnelled) {
     if (source === null && c.unknownSource == UnknownSource.Blackhole) r = blackhole(c, "source is not a known workload");
-    else if (source === null && c.unknownSource == UnknownSource.Passthrough) r = passthrough(c, dst, "source is not a known workload");
+    else if (source === null && c.unknownSource == UnknownSource.Passthrough) {
+      r = c.isNodeListener(dst.ip, dst.port) ? blackhole(c, "destination is a listener of this node")
+        : passthrough(c, dst, "source is not a known workload");
+    }
     else r.cluster = c.hboneClusterFor(source !== null ? source.identity : "");
   }
   r.source = source;

@@ -6,15 +6,25 @@
 // under a key no Wasm filter can write (lib/peer-principal.ts). No header (baggage, forwarded,
 // x-forwarded-client-cert, x-forwarded-for, ...) is ever consulted for the peer, its namespace or its address.
 import { HeaderPair, getPropertyString, requestHeaders } from "../../sdk";
-import { IpAddress, SocketAddress, parseHostPort } from "../../lib/address";
+import { IpAddress, SocketAddress, parseHostPort, parseSocketAddress } from "../../lib/address";
 import { SpiffeId, parseSpiffeId, principalOf } from "../../lib/spiffe";
 import { stripQueryAndFragment } from "../../lib/istio-match";
+import { StringBuilder, asciiLower } from "../../lib/strings";
 import { firstUriSan } from "../../lib/peer-principal";
 import { DESTINATION_ADDRESS, SOURCE_ADDRESS, readAddress } from "../common/properties";
+import { HBONE_CONNECT_TARGET } from "../../lib/filter-state-keys";
 import { Mode } from "./mode";
 
 const PEER_URI_SAN = ["connection", "uri_san_peer_certificate"];
 const REQUESTED_SERVER_NAME = ["connection", "requested_server_name"];
+const CONNECT_TARGET = ["filter_state", HBONE_CONNECT_TARGET];
+
+/** A request header's value as matched: `valid` false when Envoy's bytes were not valid UTF-8 (sdk/pairs.ts). */
+export class HeaderValue {
+  static readonly ABSENT: HeaderValue = new HeaderValue("", true, false);
+
+  constructor(public text: string, public valid: bool, public present: bool = true) {}
+}
 
 export class Attributes {
   private peerLoaded: bool = false;
@@ -31,6 +41,9 @@ export class Attributes {
 
   private headersLoaded: bool = false;
   private headerPairs: Array<HeaderPair> = [];
+  private headerCache: Map<string, HeaderValue> = new Map<string, HeaderValue>();
+  private pathValue: string | null = null;
+  private lowerHostValue: HeaderValue | null = null;
 
   private sniLoaded: bool = false;
   private sniValue: string = "";
@@ -100,19 +113,36 @@ export class Attributes {
     if (this.destinationLoaded) return;
     this.destinationLoaded = true;
     if (this.mode == Mode.Connect) {
-      // The tunnelled connection goes to the workload named by :authority (ip:port, or host:port in double HBONE).
-      const authority = this.header(":authority");
-      if (authority === null) return;
-      const hp = parseHostPort(authority, true);
-      if (hp === null) return;
-      this.destinationIpValue = hp.ip;
-      this.destinationPortValue = hp.port;
+      this.loadConnectTarget();
       return;
     }
     const addr = readAddress(DESTINATION_ADDRESS);
     if (addr === null) return;
     this.destinationIpValue = addr.ip;
     this.destinationPortValue = addr.port;
+  }
+
+  /**
+   * The tunnelled connection's destination: what hbone-inbound resolved and ORIGINAL_DST dials (filter state
+   * HBONE_CONNECT_TARGET, the workload IP and target port). Without hbone-inbound in front, an `ip:port`
+   * :authority with the same canonicalisation (v4-mapped IPv6 judged as the IPv4 address it is dialled as); a
+   * hostname authority then stays unresolved (port -1: refused as bad-authority), never judged by its text.
+   */
+  private loadConnectTarget(): void {
+    const resolved = getPropertyString(CONNECT_TARGET);
+    if (resolved !== null) {
+      const target = parseSocketAddress(resolved);
+      if (target === null) return;
+      this.destinationIpValue = target.ip.unmapped();
+      this.destinationPortValue = target.port;
+      return;
+    }
+    const authority = this.header(":authority");
+    if (authority === null) return;
+    const hp = parseHostPort(authority, true);
+    if (hp === null || hp.ip === null) return;
+    this.destinationIpValue = hp.ip!.unmapped();
+    this.destinationPortValue = hp.port;
   }
 
   get destinationIp(): IpAddress | null {
@@ -141,25 +171,70 @@ export class Attributes {
   }
 
   /**
-   * All values of a request header joined with "," (as Envoy's header matcher sees them), or null when absent.
-   * `name` must be lower-case. Always null at L4.
+   * One request header as Envoy's header matcher sees it: all values joined with ",", built once per name and
+   * request however many rules read it (so a request costs its own size, not rules × size). `name` must be
+   * lower-case. Absent (and always at L4): `HeaderValue.ABSENT`.
    */
-  header(name: string): string | null {
+  headerValue(name: string): HeaderValue {
+    const cache = this.headerCache;
+    if (cache.has(name)) return cache.get(name);
     this.loadHeaders();
     const pairs = this.headerPairs;
-    let result: string | null = null;
+    let first = -1;
+    let count = 0;
+    let joinedLength = 0;
+    let valid = true;
     for (let i = 0; i < pairs.length; i++) {
       const p = unchecked(pairs[i]);
       if (p.name != name) continue;
-      result = result === null ? p.value : result + "," + p.value;
+      if (first < 0) first = i;
+      count++;
+      joinedLength += p.value.length + 1;
+      if (!p.valid) valid = false;
     }
-    return result;
+    let v = HeaderValue.ABSENT;
+    if (count == 1) {
+      v = new HeaderValue(unchecked(pairs[first]).value, valid);
+    } else if (count > 1) {
+      const joined = new StringBuilder(joinedLength);
+      for (let i = first; i < pairs.length; i++) {
+        const p = unchecked(pairs[i]);
+        if (p.name != name) continue;
+        if (i > first) joined.appendCharCode(0x2c);
+        joined.append(p.value);
+      }
+      v = new HeaderValue(joined.toString(), valid);
+    }
+    cache.set(name, v);
+    return v;
   }
 
-  /** `:path` without query string and fragment (what Envoy's RBAC path matcher compares). */
+  /** All values of a request header joined with ",", or null when absent (see `headerValue`). */
+  header(name: string): string | null {
+    const v = this.headerValue(name);
+    return v.present ? v.text : null;
+  }
+
+  /** `:path` without query string and fragment (what Envoy's RBAC path matcher compares), computed once. */
   path(): string {
-    const full = this.header(":path");
-    return full === null ? "" : stripQueryAndFragment(full);
+    let p = this.pathValue;
+    if (p === null) {
+      const full = this.header(":path");
+      p = full === null ? "" : stripQueryAndFragment(full);
+      this.pathValue = p;
+    }
+    return p!;
+  }
+
+  /** `:authority` lower-cased once (hosts match case-insensitively, Istio HostMatcher). */
+  lowerHost(): HeaderValue {
+    let h = this.lowerHostValue;
+    if (h === null) {
+      const raw = this.headerValue(":authority");
+      h = raw.present ? new HeaderValue(asciiLower(raw.text), raw.valid) : HeaderValue.ABSENT;
+      this.lowerHostValue = h;
+    }
+    return h!;
   }
 
   get sni(): string {

@@ -3,9 +3,10 @@
 // field when no value does (ztunnel rbac.rs matches_internal; Envoy RBAC and/or/not as Istio generates it).
 import { Cidr } from "../../lib/cidr";
 import { IpAddress } from "../../lib/address";
-import { IstioStringMatch, StringMatchKind, globMatches, serviceAccountMatches } from "../../lib/istio-match";
-import { asciiLower } from "../../lib/strings";
-import { Attributes } from "./attributes";
+import { IstioStringMatch, StringMatchKind, globMatches, serviceAccountMatches, serviceAccountMatchesId } from "../../lib/istio-match";
+import { Attributes, HeaderValue } from "./attributes";
+
+const REPLACEMENT_CHARACTER = "\uFFFD";
 import { Condition, ConditionKey, NamespaceMatch, OperationMatch, PathMatch, Rule, SourceMatch } from "./policy";
 
 function anyString(matches: Array<IstioStringMatch>, value: string): bool {
@@ -72,8 +73,16 @@ function namespaceField(values: Array<NamespaceMatch>, notValues: Array<Namespac
 function anyServiceAccount(values: Array<string>, policyNamespace: string, attrs: Attributes): bool {
   const uri = attrs.peerUri;
   if (uri === null) return false;
+  if (attrs.ztunnel) {
+    const id = attrs.spiffe; // parsed once per request
+    if (id === null) return false;
+    for (let i = 0; i < values.length; i++) {
+      if (serviceAccountMatchesId(unchecked(values[i]), policyNamespace, id)) return true;
+    }
+    return false;
+  }
   for (let i = 0; i < values.length; i++) {
-    if (serviceAccountMatches(unchecked(values[i]), policyNamespace, uri, attrs.ztunnel)) return true;
+    if (serviceAccountMatches(unchecked(values[i]), policyNamespace, uri, false)) return true;
   }
   return false;
 }
@@ -96,23 +105,41 @@ function portField(values: Array<i32>, notValues: Array<i32>, port: i32): bool {
   return true;
 }
 
-function pathField(values: Array<PathMatch>, notValues: Array<PathMatch>, path: string): bool {
+function pathMatch(m: PathMatch, path: string, valid: bool): bool {
+  const exact = m.match;
+  if (!valid && exact !== null && exact.value.indexOf(REPLACEMENT_CHARACTER) >= 0) return false; // as headers
+  return m.matches(path);
+}
+
+function pathField(values: Array<PathMatch>, notValues: Array<PathMatch>, path: string, valid: bool): bool {
   if (values.length > 0) {
     let hit = false;
-    for (let i = 0; i < values.length && !hit; i++) hit = unchecked(values[i]).matches(path);
+    for (let i = 0; i < values.length && !hit; i++) hit = pathMatch(unchecked(values[i]), path, valid);
     if (!hit) return false;
   }
-  for (let i = 0; i < notValues.length; i++) if (unchecked(notValues[i]).matches(path)) return false;
+  for (let i = 0; i < notValues.length; i++) if (pathMatch(unchecked(notValues[i]), path, valid)) return false;
   return true;
 }
 
-/** Header values (lib/istio-match headerMatches): "*" only needs the header present (Envoy present_match). */
-function headerValueMatch(m: IstioStringMatch, value: string | null): bool {
-  if (value === null) return false;
-  return m.kind == StringMatchKind.Presence || m.matches(value);
+/**
+ * Header values (lib/istio-match headerMatches): "*" only needs the header present (Envoy present_match).
+ * Envoy compares bytes. The SDK decodes every invalid UTF-8 byte as U+FFFD (sdk/pairs.ts), so on the decoded
+ * text an exact, prefix or suffix match agrees with Envoy's byte comparison — except for a policy value that itself
+ * contains U+FFFD, which no invalid byte equals. So `c1 a1 64 6d 69 6e` is not "admin", while `x<c1>.internal`
+ * still ends with ".internal" for a DENY.
+ */
+function headerValueMatch(m: IstioStringMatch, value: HeaderValue): bool {
+  if (!value.present) return false;
+  if (m.kind == StringMatchKind.Presence) return true;
+  return valueMatch(m, value);
 }
 
-function headerField(values: Array<IstioStringMatch>, notValues: Array<IstioStringMatch>, value: string | null): bool {
+function valueMatch(m: IstioStringMatch, value: HeaderValue): bool {
+  if (!value.valid && m.value.indexOf(REPLACEMENT_CHARACTER) >= 0) return false;
+  return m.matches(value.text);
+}
+
+function headerField(values: Array<IstioStringMatch>, notValues: Array<IstioStringMatch>, value: HeaderValue): bool {
   if (values.length > 0) {
     let hit = false;
     for (let i = 0; i < values.length && !hit; i++) hit = headerValueMatch(unchecked(values[i]), value);
@@ -151,15 +178,15 @@ export function operationMatches(o: OperationMatch, attrs: Attributes): bool {
     if (!portField(o.ports, o.notPorts, attrs.destinationPort)) return false;
   }
   if (o.methods.length > 0 || o.notMethods.length > 0) {
-    if (!headerField(o.methods, o.notMethods, attrs.header(":method"))) return false;
+    if (!headerField(o.methods, o.notMethods, attrs.headerValue(":method"))) return false;
   }
   if (o.hosts.length > 0 || o.notHosts.length > 0) {
-    const host = attrs.header(":authority");
-    if (!headerField(o.hosts, o.notHosts, host === null ? null : asciiLower(host))) return false;
+    if (!headerField(o.hosts, o.notHosts, attrs.lowerHost())) return false;
   }
   if (o.paths.length > 0 || o.notPaths.length > 0) {
-    if (attrs.header(":path") === null) return o.paths.length == 0; // Envoy's path matcher needs a path
-    if (!pathField(o.paths, o.notPaths, attrs.path())) return false;
+    const raw = attrs.headerValue(":path");
+    if (!raw.present) return o.paths.length == 0; // Envoy's path matcher needs a path
+    if (!pathField(o.paths, o.notPaths, attrs.path(), raw.valid)) return false;
   }
   return true;
 }
@@ -179,7 +206,7 @@ export function conditionMatches(c: Condition, attrs: Attributes): bool {
     case ConditionKey.SourceNamespace:
       return namespaceField(c.namespaces, c.notNamespaces, attrs);
     case ConditionKey.RequestHeader:
-      return headerField(c.patterns, c.notPatterns, attrs.header(c.header));
+      return headerField(c.patterns, c.notPatterns, attrs.headerValue(c.header));
     case ConditionKey.ConnectionSni:
       return stringField(c.patterns, c.notPatterns, attrs.sni);
     default:

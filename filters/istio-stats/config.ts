@@ -58,6 +58,12 @@ export class StatsConfig {
   /** Peer metadata used when the peer filter state is absent (never a principal). */
   peerFallback: PeerMetadata = new PeerMetadata();
   /**
+   * Distinct downstream peer label texts (baggage) turned into metric labels per VM; a new one past the cap is
+   * reported with `peerFallback`. The waypoint's downstream labels are the client's own baggage: this bounds the
+   * metric series a client can create.
+   */
+  maxPeerLabelSets: i32 = 256;
+  /**
    * Filter-state key with the downstream peer's URI SAN copied by Envoy's set_filter_state
    * (`%DOWNSTREAM_PEER_URI_SAN%`), read instead of the connection's certificate; "" = the certificate.
    */
@@ -130,6 +136,8 @@ export function parseStatsConfig(text: string): StatsConfig {
   }
 
   c.peerPrincipalFilterState = readPeerPrincipalKey(r);
+
+  c.maxPeerLabelSets = <i32>r.optionalInt("maxPeerLabelSets", c.maxPeerLabelSets, 0, 100000);
 
   const fallback = r.optionalObject("peerFallback");
   if (fallback !== null) {

@@ -63,6 +63,8 @@ const MAX_CACHED_CHARS: i32 = 1 << 20;
 
 export class PeerSource {
   private peers: Map<string, PeerLabels> = new Map<string, PeerLabels>();
+  /** Hashes of the downstream label texts admitted so far (config.maxPeerLabelSets bounds it). */
+  private seenPeerLabels: Set<u64> = new Set<u64>();
   private budget: CacheBudget = new CacheBudget();
   private downstreamPath: string[] | null;
   private upstreamPath: string[] | null;
@@ -201,6 +203,12 @@ export class PeerSource {
 
   private peerWorkload(raw: string): PeerMetadata {
     if (raw.length == 0) return this.config.peerFallback;
+    const hash = textHash(raw); // the set keeps 8 bytes per admitted text, not the text
+    if (!this.seenPeerLabels.has(hash)) {
+      // Never cleared with the label cache: the cap is on what a peer can make this VM define, ever.
+      if (this.seenPeerLabels.size >= this.config.maxPeerLabelSets) return this.config.peerFallback;
+      this.seenPeerLabels.add(hash);
+    }
     const w = peerMetadataFromBaggage(raw);
     fillPeerMetadata(w, this.config.peerFallback);
     return w;
@@ -239,6 +247,13 @@ export class PeerSource {
     this.peers.clear();
     this.budget.chars = 0;
   }
+}
+
+/** FNV-1a over the UTF-16 code units: identifies an admitted peer label text without keeping it. */
+function textHash(s: string): u64 {
+  let h: u64 = 0xcbf29ce484222325;
+  for (let i = 0, n = s.length; i < n; i++) h = (h ^ <u64>s.charCodeAt(i)) * 0x100000001b3;
+  return h;
 }
 
 /**

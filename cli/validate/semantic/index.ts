@@ -5,6 +5,7 @@ import type { JsonObject, SemanticContext } from "./located.ts";
 import { buildModel } from "./model.ts";
 import { checkListenerAddresses, checkNames } from "./names.ts";
 import { checkClusterReferences, checkInternalListeners } from "./references.ts";
+import { checkRemoteAddress } from "./remote-address.ts";
 import { checkWasmPlugins } from "./wasm.ts";
 
 export type { SemanticContext } from "./located.ts";
@@ -17,5 +18,6 @@ export async function checkSemantics(config: JsonObject, ctx: SemanticContext): 
   checkInternalListeners(model, ctx);
   checkOriginalDstClusters(model, ctx);
   checkFilterChains(model, ctx);
+  checkRemoteAddress(model, ctx);
   await checkWasmPlugins(model, ctx);
 }
