@@ -4,7 +4,7 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { webcrypto } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -79,6 +79,7 @@ export const meshCertsDir = join(root, "envoy-configs/certs");
 export async function ensureMeshCerts(): Promise<string> {
   if (meshCertsComplete()) return meshCertsDir;
   const tmp = mkdtempSync(join(root, "envoy-configs/.certs-"));
+  chmodSync(tmp, 0o755); // mkdtemp makes it 0700; the e2e suite runs Envoy under its own uid (envoy/mesh/proxy.ts)
   await generateCerts(join(root, "envoy-configs/identities.json"), tmp);
   if (meshCertsComplete()) {
     rmSync(tmp, { recursive: true, force: true }); // another worker issued them meanwhile

@@ -3,7 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { curl } from "../../envoy/mesh/apps.ts";
 import { EGRESS_MESH as M, startEgressMesh, type EgressMesh } from "../../envoy/mesh/egress.ts";
+import { certFile } from "../../envoy/mesh/ztunnel.ts";
 import { realEnvoys, sampleValue, type Labels } from "./support.ts";
+
+/**
+ * curl's options to reach egress_connect (:3128) as a mesh client: TLS 1.3 with client/sleep's SPIFFE certificate.
+ * The mesh certificates carry only SPIFFE URI SANs, no DNS or IP SAN curl could check the gateway's name against,
+ * so the gateway's certificate is not name-checked here; what is under test is that the gateway demands ours.
+ */
+const AS_MESH_CLIENT = ["--proxy-insecure", "--proxy-cert", certFile("client-sleep", "cert"), "--proxy-key", certFile("client-sleep", "key")];
 
 const PROXY_AUTHORIZATION = "Basic ZWdyZXNzOnMzY3JldA==";
 const SLEEP_BAGGAGE = "k8s.cluster.name=Kubernetes,k8s.namespace.name=client,k8s.deployment.name=sleep,service.name=sleep,service.version=latest";
@@ -38,7 +46,7 @@ describe.each(realEnvoys())("egress.yaml through squid, real Envoy $version", ({
 
   run("an app's own CONNECT (:3128): squid gets the fixed target and the gateway's headers, forged ones replaced", async () => {
     const r = await curl(mesh.client, [
-      "--proxytunnel", "-x", `http://${M.gateway}:3128`, "--cacert", mesh.pki.ca,
+      "--proxytunnel", "-x", `https://${M.gateway}:3128`, ...AS_MESH_CLIENT, "--cacert", mesh.pki.ca,
       "--proxy-header", "baggage: k8s.namespace.name=other,k8s.deployment.name=intruder",
       "--proxy-header", "proxy-authorization: Basic Zm9yZ2VkOmZvcmdlZA==",
       `https://${M.targetName}/via-connect`,
@@ -69,6 +77,28 @@ describe.each(realEnvoys())("egress.yaml through squid, real Envoy $version", ({
     expect(sampleValue(lines, "istio_tcp_connections_opened_total", egressLabels("tcp", "-", "unknown"))).toBe(1);
     expect(sampleValue(lines, "istio_tcp_sent_bytes_total", egressLabels("tcp", "-", "unknown"))).toBeGreaterThan(r.body.length);
     expect(sampleValue(lines, "istio_tcp_received_bytes_total", egressLabels("tcp", "-", "unknown"))).toBeGreaterThan(0);
+  });
+
+  // Issue 14 finding 6: 3128 is no open forward proxy.
+  run("egress_connect refuses clients without a mesh certificate: plaintext and certificate-less TLS fail, nothing reaches squid", async () => {
+    const before = mesh.squid.requests().length;
+    const plain = await curl(mesh.client, ["--proxytunnel", "-x", `http://${M.gateway}:3128`, "--cacert", mesh.pki.ca, `https://${M.targetName}/x`]);
+    expect(plain.status).not.toBe(200);
+    expect(plain.exitCode).not.toBe(0);
+    const noCert = await curl(mesh.client, ["--proxytunnel", "-x", `https://${M.gateway}:3128`, "--proxy-insecure", "--cacert", mesh.pki.ca, `https://${M.targetName}/x`]);
+    expect(noCert.status).not.toBe(200);
+    expect(noCert.exitCode).not.toBe(0);
+    expect(mesh.squid.requests().length).toBe(before);
+  });
+
+  run("egress_connect refuses loopback, link-local and node-local targets with 403 even for a mesh client; squid sees nothing", async () => {
+    const before = mesh.squid.requests().length;
+    for (const target of ["127.0.0.1:15000", "169.254.169.254:80", "localhost:15000"]) {
+      const r = await curl(mesh.client, ["--proxytunnel", "-x", `https://${M.gateway}:3128`, ...AS_MESH_CLIENT, `http://${target}/`]);
+      expect(r.stderr, target).toMatch(/CONNECT.*403|403/);
+      expect(r.status, target).not.toBe(200);
+    }
+    expect(mesh.squid.requests().length).toBe(before);
   });
 
   run("plain HTTP for api.example.com (:15080): TLS originated inside a CONNECT through squid; HTTP metrics name the target", async () => {
