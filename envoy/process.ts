@@ -1,7 +1,7 @@
 // Runs a real Envoy: `--mode validate` on a bootstrap, or a server process with its admin endpoint, optionally
 // inside a network namespace (`ip netns exec`). Used by the e2e suite, the benchmarks, the demo and `run --envoy`.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Envoy } from "./provision.ts";
@@ -80,8 +80,10 @@ export async function startEnvoy(options: StartOptions): Promise<EnvoyProcess> {
   let yamlText: string;
   if ("yaml" in options.config) {
     const dir = mkdtempSync(join(tmpdir(), "ambient-wasm-envoy-"));
+    // Readable by an unprivileged Envoy (options.uid) too.
+    chmodSync(dir, 0o755);
     path = join(dir, "envoy.yaml");
-    writeFileSync(path, options.config.yaml);
+    writeFileSync(path, options.config.yaml, { mode: 0o644 });
     yamlText = options.config.yaml;
   } else {
     path = options.config.path;
@@ -94,12 +96,12 @@ export async function startEnvoy(options: StartOptions): Promise<EnvoyProcess> {
     "--log-level", options.logLevel ?? "info",
   ];
   if (options.componentLogLevel) args.push("--component-log-level", options.componentLogLevel);
-  const argv = inNamespace(options.netns, args);
-  const child = spawn(argv[0], argv.slice(1), {
-    cwd: options.cwd,
-    stdio: ["ignore", "pipe", "pipe"],
-    ...(options.uid !== undefined ? { uid: options.uid } : {}),
-  });
+  // `ip netns exec` needs root, so the uid is dropped inside the namespace, right before Envoy starts.
+  const asUser = options.uid === undefined
+    ? args
+    : ["setpriv", `--reuid=${options.uid}`, `--regid=${options.uid}`, "--clear-groups", "--", ...args];
+  const argv = inNamespace(options.netns, asUser);
+  const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout!.on("data", (d) => (log += d));
   child.stderr!.on("data", (d) => (log += d));

@@ -1,0 +1,111 @@
+// The two-node ambient mesh of envoy-configs/ztunnel.yaml in real Envoy, with real capture:
+//
+//   node a (10.77.0.10)  pods: client/sleep 10.77.1.10, other/intruder 10.77.2.10, and 10.77.9.9 (in no table)
+//     capture.sh --outbound: every app connection → ztunnel :15001 (Envoy runs as uid 1337 and is not captured)
+//   node b (10.77.0.20 = server/httpbin's pod IP)   apps: HTTP/1.1 :80, h2c :8080, gRPC :9090, TCP echo :7000
+//     capture.sh --inbound: connections to the pod from outside → ztunnel :15006, except HBONE :15008
+//   ext    (10.77.0.30)  outside the mesh: HTTP/1.1 :80 and TCP echo :7000 (passthrough target), and the place a
+//                        rogue workload sends its own CONNECTs from
+//
+// The workload table, policies and the service VIP 10.96.0.20:8000 → 80 are the shipped config's; the addresses
+// above are the ones it names, so both nodes run envoy-configs/ztunnel.yaml as shipped (deploy.ts for anything else).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot, type Envoy } from "../provision.ts";
+import { startApps, type Apps } from "./apps.ts";
+import type { DeployParams } from "./deploy.ts";
+import { Network, removeStaleNamespaces, type Node } from "./net.ts";
+import { capture, startProxy, type MeshProxy } from "./proxy.ts";
+
+export const ZTUNNEL_MESH = {
+  nodeA: "10.77.0.10",
+  nodeB: "10.77.0.20",
+  ext: "10.77.0.30",
+  sleep: "10.77.1.10",
+  intruder: "10.77.2.10",
+  unknownSource: "10.77.9.9",
+  httpbinPod: "10.77.0.20",
+  httpbinVip: "10.96.0.20",
+  servicePort: 8000,
+  ports: { http1: 80, http2: 8080, grpc: 9090, echo: 7000 },
+  identities: {
+    sleep: "spiffe://cluster.local/ns/client/sa/sleep",
+    intruder: "spiffe://cluster.local/ns/other/sa/intruder",
+    httpbin: "spiffe://cluster.local/ns/server/sa/httpbin",
+  },
+} as const;
+
+export interface ZtunnelMeshOptions {
+  envoy: Envoy;
+  /** Deployment parameters for node b's ztunnel (e.g. a wrong certificate). */
+  nodeBDeploy?: DeployParams;
+  nodeADeploy?: DeployParams;
+}
+
+export interface ZtunnelMesh {
+  net: Network;
+  nodeA: Node;
+  nodeB: Node;
+  ext: Node;
+  ztunnelA: MeshProxy;
+  ztunnelB: MeshProxy;
+  /** The apps on node b (httpbin). */
+  server: Apps;
+  /** The apps outside the mesh. */
+  outside: Apps;
+  stop(): Promise<void>;
+}
+
+export const CERT_DIR = join(repoRoot, "envoy-configs/certs");
+
+export function certFile(identity: string, part: "cert" | "key"): string {
+  return join(CERT_DIR, `${identity}-${part}.pem`);
+}
+
+/** Fails early with the fix when `npm run build` / `npm run certs` have not run. */
+export function checkArtifacts(): void {
+  for (const f of ["build/hbone-outbound.wasm", "build/hbone-inbound.wasm", "build/identity-rbac.wasm", "build/istio-stats.wasm"]) {
+    try {
+      readFileSync(join(repoRoot, f));
+    } catch {
+      throw new Error(`${f} is missing: run \`npm run build\``);
+    }
+  }
+  try {
+    readFileSync(join(CERT_DIR, "root-cert.pem"));
+  } catch {
+    throw new Error("envoy-configs/certs/ is missing: run `npm run certs`");
+  }
+}
+
+export async function startZtunnelMesh(options: ZtunnelMeshOptions): Promise<ZtunnelMesh> {
+  checkArtifacts();
+  removeStaleNamespaces();
+  const m = ZTUNNEL_MESH;
+  const net = new Network();
+  const started: Array<{ stop(): Promise<void> }> = [];
+  const stopAll = async () => {
+    await Promise.allSettled(started.splice(0).reverse().map((s) => s.stop()));
+    net.destroy();
+  };
+  try {
+    const nodeA = net.addNode({ tag: "a", addresses: [`${m.nodeA}/24`], extraAddresses: [m.sleep, m.intruder, m.unknownSource] });
+    const nodeB = net.addNode({ tag: "b", addresses: [`${m.nodeB}/24`] });
+    const ext = net.addNode({ tag: "ext", addresses: [`${m.ext}/24`] });
+    capture(nodeA, ["--outbound"]);
+    capture(nodeB, ["--inbound"]);
+    const [server, outside] = await Promise.all([
+      startApps(nodeB, { name: "httpbin", ...m.ports }),
+      startApps(ext, { name: "outside", http1: m.ports.http1, echo: m.ports.echo }),
+    ]);
+    started.push(server, outside);
+    const [ztunnelA, ztunnelB] = await Promise.all([
+      startProxy({ envoy: options.envoy, node: nodeA, config: "envoy-configs/ztunnel.yaml", deploy: options.nodeADeploy }),
+      startProxy({ envoy: options.envoy, node: nodeB, config: "envoy-configs/ztunnel.yaml", deploy: options.nodeBDeploy }),
+    ].map((p) => p.then((proxy) => (started.push(proxy), proxy))));
+    return { net, nodeA, nodeB, ext, ztunnelA, ztunnelB, server, outside, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

@@ -1,0 +1,54 @@
+// Runs before `npm run e2e`: the Debian packages the end-to-end suite drives (iproute2 for namespaces and veth
+// pairs, iptables for capture, curl and nghttp2-client as clients, tinyproxy as the egress forward proxy,
+// util-linux's setpriv to run Envoy as its own uid), installed with apt-get when missing and running as root
+// (`apt-get update` first, so it works on a fresh Debian machine); and the mesh certificates (`npm run certs`)
+// when envoy-configs/certs/ has none. Uses only Node's built-ins.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** command → Debian package that provides it */
+export const REQUIRED = {
+  ip: "iproute2",
+  iptables: "iptables",
+  curl: "curl",
+  nghttp: "nghttp2-client",
+  tinyproxy: "tinyproxy",
+  setpriv: "util-linux",
+};
+
+function onPath(cmd) {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/sbin"];
+  return dirs.some((d) => d && existsSync(join(d, cmd)));
+}
+
+export function missingPackages() {
+  return [...new Set(Object.entries(REQUIRED).filter(([cmd]) => !onPath(cmd)).map(([, pkg]) => pkg))];
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  return r.status === 0;
+}
+
+const missing = missingPackages();
+if (missing.length > 0) {
+  const canInstall = process.getuid?.() === 0 && onPath("apt-get");
+  if (canInstall) {
+    console.error(`Installing ${missing.join(" ")} (apt-get) for the e2e suite ...`);
+    if (!run("apt-get", ["update"]) || !run("apt-get", ["install", "-y", "--no-install-recommends", ...missing])) {
+      console.error("apt-get failed; see the output above.");
+      process.exit(1);
+    }
+  } else {
+    console.error(`The e2e suite needs ${missing.join(" ")}; install them (as root: apt-get install ${missing.join(" ")}).`);
+  }
+}
+
+if (!existsSync(join(root, "envoy-configs/certs/root-cert.pem"))) {
+  const ok = run(process.execPath, ["--import", "tsx", join(root, "scripts/certs.ts")]);
+  if (!ok) process.exit(1);
+}
