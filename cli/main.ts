@@ -7,7 +7,7 @@ type Command = { summary: string; load: () => Promise<{ command: (args: string[]
 const commands: Record<string, Command> = {
   run: { summary: "run <scenario.yaml>        run a proxy-wasm module against a scenario, print a JSON report", load: () => import("./run.ts") },
   validate: { summary: "validate <envoy.yaml...>   validate Envoy configs against Envoy's API protos and load their Wasm", load: () => import("./validate/index.ts") },
-  authz: { summary: "authz convert <file.yaml>  turn AuthorizationPolicy YAML into identity-rbac plugin configuration", load: () => import("./authz.ts") },
+  authz: { summary: "authz convert|check        convert AuthorizationPolicy YAML for identity-rbac; explain a decision", load: () => import("./authz.ts") },
   envoy: { summary: "envoy [--version V]        find or install the pinned real Envoy, print its version and path", load: () => import("./envoy.ts") },
   demo: { summary: "demo                       run the ztunnel demo through the emulator", load: () => import("./demo.ts") },
 };

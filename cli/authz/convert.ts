@@ -26,17 +26,19 @@ export interface PolicyOrigin {
   lineCounter: LineCounter;
 }
 
+/** An error, warning or note about the input: `file:line:col: document N: path: message`. */
 export interface ConvertError {
   file: string;
   document?: number;
   path?: string;
   line?: number;
+  col?: number;
   message: string;
 }
 
 export function formatError(e: ConvertError): string {
   let where = e.file;
-  if (e.line !== undefined) where += `:${e.line}`;
+  if (e.line !== undefined) where += `:${e.line}` + (e.col !== undefined ? `:${e.col}` : "");
   if (e.document !== undefined) where += `: document ${e.document}`;
   if (e.path) where += `: ${e.path}`;
   return `${where}: ${e.message}`;
@@ -52,18 +54,24 @@ function parseGoBool(s: string): boolean | null {
   return null;
 }
 
-function lineOf(doc: Document, lineCounter: LineCounter, path: PathSegment[]): number | undefined {
+/** Line and column of the deepest node of `path` that exists (a missing field points at its parent). */
+function positionOf(doc: Document, lineCounter: LineCounter, path: PathSegment[]): { line?: number; col?: number } {
   for (let n = path.length; n >= 0; n--) {
     const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
     const range = node && typeof node === "object" ? node.range : undefined;
-    if (range) return lineCounter.linePos(range[0]).line;
+    if (range) return lineCounter.linePos(range[0]);
   }
-  return undefined;
+  return {};
 }
 
 export interface ConvertResult {
   policies: PolicyEntry[];
   origins: PolicyOrigin[];
+  /**
+   * Policies with structural errors, as far as they could be read: still loaded in the filter so its own
+   * errors for them are reported in the same run.
+   */
+  invalid: { entry: PolicyEntry; origin: PolicyOrigin }[];
   errors: ConvertError[];
   /** Documents of other kinds that were skipped, as messages. */
   skipped: string[];
@@ -74,7 +82,7 @@ export interface ConvertResult {
  * (what `kubectl apply` would do with the current namespace).
  */
 export function convertYaml(file: string, text: string, defaultNamespace: string): ConvertResult {
-  const result: ConvertResult = { policies: [], origins: [], errors: [], skipped: [] };
+  const result: ConvertResult = { policies: [], origins: [], invalid: [], errors: [], skipped: [] };
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true });
   if (!Array.isArray(docs)) {
@@ -84,13 +92,14 @@ export function convertYaml(file: string, text: string, defaultNamespace: string
   docs.forEach((doc, i) => {
     const document = i + 1;
     for (const err of doc.errors) {
-      result.errors.push({ file, document, line: err.linePos?.[0]?.line, message: `YAML: ${err.message.split("\n")[0].replace(/:\s*$/, "")}` });
+      const pos = err.linePos?.[0];
+      result.errors.push({ file, document, line: pos?.line, col: pos?.col, message: `YAML: ${err.message.split("\n")[0].replace(/ at line \d+, column \d+/, "").replace(/:\s*$/, "")}` });
     }
     if (doc.errors.length > 0) return;
     const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
     if (value === null || value === undefined) return; // empty document (e.g. a trailing `---`)
     const fail = (path: PathSegment[], message: string) =>
-      result.errors.push({ file, document, path: formatPath(path), line: lineOf(doc, lineCounter, path), message });
+      result.errors.push({ file, document, path: formatPath(path), ...positionOf(doc, lineCounter, path), message });
     if (typeof value !== "object" || Array.isArray(value)) {
       fail([], "expected a Kubernetes object");
       return;
@@ -132,23 +141,26 @@ export function convertYaml(file: string, text: string, defaultNamespace: string
           fail([...at, "metadata", "annotations", DRY_RUN_ANNOTATION], `expected a boolean ("true"/"false"), found "${dryRunText}"`);
         }
       }
-      if (result.errors.length > before) return;
       const namespace = typeof metadata.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : defaultNamespace;
       const spec = o.spec === null || o.spec === undefined ? {} : (o.spec as Record<string, unknown>);
-      const entry: PolicyEntry = dryRun
-        ? { name: metadata.name as string, namespace, dryRun: true, spec }
-        : { name: metadata.name as string, namespace, spec };
+      const name = metadata.name as string;
+      const entry: PolicyEntry = dryRun ? { name, namespace, dryRun: true, spec } : { name, namespace, spec };
+      const origin: PolicyOrigin = { file, document, objectPath: at, key: `${namespace}/${name}`, doc, lineCounter };
+      if (result.errors.length > before) {
+        result.invalid.push({ entry, origin });
+        return;
+      }
       result.policies.push(entry);
-      result.origins.push({ file, document, objectPath: at, key: `${namespace}/${entry.name}`, doc, lineCounter });
+      result.origins.push(origin);
     }
   });
   return result;
 }
 
 /** Finds the source location of a path inside a converted policy (`spec.rules[0]...`). */
-export function locate(origin: PolicyOrigin, pathInPolicy: PathSegment[]): { path: string; line?: number } {
+export function locate(origin: PolicyOrigin, pathInPolicy: PathSegment[]): { path: string; line?: number; col?: number } {
   const full = [...origin.objectPath, ...pathInPolicy];
-  return { path: formatPath(full), line: lineOf(origin.doc, origin.lineCounter, full) };
+  return { path: formatPath(full), ...positionOf(origin.doc, origin.lineCounter, full) };
 }
 
 /** Parses a JSON path like `$.policies[3].spec.rules[0].to` into segments. */

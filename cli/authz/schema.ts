@@ -50,7 +50,7 @@ const rule: Schema = {
 
 const targetRef: Schema = { type: "object", fields: { group: str, kind: str, name: str, namespace: str } };
 
-/** AuthorizationPolicy `spec`. CUSTOM is a real Istio action that identity-rbac does not implement. */
+/** AuthorizationPolicy `spec`. */
 export const specSchema: Schema = {
   type: "object",
   fields: {
@@ -58,13 +58,8 @@ export const specSchema: Schema = {
     targetRef,
     targetRefs: { type: "list", of: targetRef },
     rules: { type: "list", of: rule },
-    action: {
-      type: "enum",
-      values: ["ALLOW", "DENY", "AUDIT"],
-      rejected: {
-        CUSTOM: "action CUSTOM (external authorization) is not supported by identity-rbac",
-      },
-    },
+    // CUSTOM is Istio's; what each enforcement point does with it is decided in enforcement.ts.
+    action: { type: "enum", values: ["ALLOW", "DENY", "AUDIT", "CUSTOM"] },
     provider: { type: "object", fields: { name: str } },
   },
 };

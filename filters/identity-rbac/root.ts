@@ -3,6 +3,7 @@ import { HttpContext, LogLevel, RootContext, TcpContext, formatInt, log, setProp
 import { Attributes } from "./attributes";
 import { PluginConfig, parseConfig } from "./config";
 import { Decision, NO_POLICY, auditMatch, decide, dryRunDenial } from "./engine";
+import { explainPolicies } from "./explain";
 import { Mode, modeName } from "./mode";
 import { Reporter } from "./report";
 import { Workload } from "./workload";
@@ -60,6 +61,7 @@ export class RbacRoot extends RootContext {
     }
     const set = workload.policies;
     const label = workload.namespace + "/" + (workload.name.length > 0 ? workload.name : "*");
+    if (log.enabled(LogLevel.Trace)) explainPolicies(set.policies, attrs, label);
     if (set.audit.length > 0) {
       const audited = auditMatch(set, attrs);
       if (audited !== null) {

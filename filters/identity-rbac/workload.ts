@@ -13,6 +13,8 @@ export class PolicySet {
   /** An ALLOW policy applies (even one without rules): the workload is default-deny. */
   hasAllow: bool = false;
   hasDryRunAllow: bool = false;
+  /** Every policy that applies, in configuration order (for the trace-level explanation, explain.ts). */
+  policies: Array<Policy> = [];
 
   get hasDryRun(): bool {
     return this.dryRunDeny.length > 0 || this.hasDryRunAllow;
@@ -20,6 +22,7 @@ export class PolicySet {
 
   add(policy: Policy): void {
     const rules = policy.rules;
+    this.policies.push(policy);
     if (policy.action == Action.Audit) {
       appendAll(this.audit, rules);
     } else if (policy.dryRun) {

@@ -9,6 +9,8 @@ import { command } from "../../cli/authz.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
 
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/authz/${name}`, import.meta.url));
+/** Verification loads the configuration the filter will get, so it needs the workload. */
+const WL = ["--workload-namespace", "default"];
 
 let out = "";
 let err = "";
@@ -28,7 +30,7 @@ beforeAll(async () => {
 
 describe("authz convert", () => {
   it("converts several documents, keeps specs as written, skips other kinds", async () => {
-    expect(await command(["convert", fixture("bookinfo.yaml")])).toBe(0);
+    expect(await command(["convert", fixture("bookinfo.yaml"), ...WL])).toBe(0);
     const config = JSON.parse(out);
     expect(config.policies.map((p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`)).toEqual([
       "default/allow-nothing", "default/productpage-viewer", "default/details-viewer", "default/deny-untrusted-net",
@@ -54,7 +56,7 @@ describe("authz convert", () => {
   });
 
   it("reads List objects and ignores server-populated metadata and status", async () => {
-    expect(await command(["convert", fixture("list.yaml")])).toBe(0);
+    expect(await command(["convert", fixture("list.yaml"), ...WL])).toBe(0);
     const config = JSON.parse(out);
     expect(config.policies).toEqual([
       { name: "audit-admin", namespace: "shop", spec: { action: "AUDIT", rules: [{ to: [{ operation: { paths: ["/admin/*"] } }] }] } },
@@ -65,34 +67,35 @@ describe("authz convert", () => {
   it("writes to --output", async () => {
     const dir = mkdtempSync(join(tmpdir(), "authz-"));
     const file = join(dir, "rbac.json");
-    expect(await command(["convert", fixture("list.yaml"), "-o", file])).toBe(0);
+    expect(await command(["convert", fixture("list.yaml"), ...WL, "-o", file])).toBe(0);
     expect(out).toBe("");
     expect(JSON.parse(readFileSync(file, "utf8")).policies).toHaveLength(2);
   });
 
   it("rejects unknown fields with file, document, line and path", async () => {
-    expect(await command(["convert", fixture("unknown-field.yaml")])).toBe(1);
-    expect(err.trim()).toBe(`${fixture("unknown-field.yaml")}:18: document 2: spec.rules[0].to[0].operation.method: unknown field "method"`);
+    expect(await command(["convert", fixture("unknown-field.yaml"), ...WL, "--mode", "l7"])).toBe(1);
+    expect(err.trim()).toBe(`${fixture("unknown-field.yaml")}:18:17: document 2: spec.rules[0].to[0].operation.method: unknown field "method"`);
     expect(out).toBe("");
   });
 
-  it("rejects CUSTOM", async () => {
-    expect(await command(["convert", fixture("custom-action.yaml")])).toBe(1);
-    expect(err).toContain(`${fixture("custom-action.yaml")}:7: document 1: spec.action: action CUSTOM (external authorization) is not supported`);
+  it("rejects CUSTOM in mode l7 unless --skip-unsupported", async () => {
+    expect(await command(["convert", fixture("custom-action.yaml"), ...WL, "--mode", "l7"])).toBe(1);
+    expect(err).toContain(`${fixture("custom-action.yaml")}:7:11: document 1: spec.action: action CUSTOM (external authorization) is not supported by identity-rbac; pass --skip-unsupported`);
+    expect(out).toBe("");
   });
 
   it("rejects values the filter rejects (checked by build/identity-rbac.wasm), pointing at the document", async () => {
-    expect(await command(["convert", fixture("bad-port.yaml")])).toBe(1);
-    expect(err).toMatch(new RegExp(`bad-port\\.yaml:18: document 2: spec\\.rules\\[0\\]\\.to\\[0\\]\\.operation\\.ports\\[1\\]: bad port "http"`));
+    expect(await command(["convert", fixture("bad-port.yaml"), ...WL])).toBe(1);
+    expect(err).toMatch(new RegExp(`bad-port\\.yaml:18:25: document 2: spec\\.rules\\[0\\]\\.to\\[0\\]\\.operation\\.ports\\[1\\]: bad port "http"`));
   });
 
   it("reports YAML syntax errors with the document", async () => {
-    expect(await command(["convert", fixture("invalid.yaml")])).toBe(1);
-    expect(err).toMatch(/invalid\.yaml:6: document 1: YAML: /);
+    expect(await command(["convert", fixture("invalid.yaml"), ...WL])).toBe(1);
+    expect(err).toMatch(/invalid\.yaml:6:19: document 1: YAML: Flow sequence/);
   });
 
   it("rejects duplicate policies", async () => {
-    expect(await command(["convert", fixture("duplicate.yaml")])).toBe(1);
+    expect(await command(["convert", fixture("duplicate.yaml"), ...WL])).toBe(1);
     expect(err).toContain("document 2: metadata.name: duplicate policy default/same (also in");
   });
 
@@ -100,7 +103,7 @@ describe("authz convert", () => {
     const dir = mkdtempSync(join(tmpdir(), "authz-"));
     const file = join(dir, "p.yaml");
     writeFileSync(file, "apiVersion: security.istio.io/v2\nkind: AuthorizationPolicy\nmetadata: {namespace: a}\nspec: {action: ALLOW, rules: [{to: [{operation: {ports: 80}}]}]}\n");
-    expect(await command(["convert", file])).toBe(1);
+    expect(await command(["convert", file, ...WL])).toBe(1);
     expect(err).toContain("document 1: apiVersion: expected one of security.istio.io/v1, security.istio.io/v1beta1");
     expect(err).toContain("document 1: metadata.name: required");
     expect(err).toContain("document 1: spec.rules[0].to[0].operation.ports: expected a list, found number");
@@ -110,16 +113,16 @@ describe("authz convert", () => {
     const dir = mkdtempSync(join(tmpdir(), "authz-"));
     const file = join(dir, "p.yaml");
     writeFileSync(file, "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: a\n  annotations:\n    istio.io/dry-run: maybe\nspec: {}\n");
-    expect(await command(["convert", file])).toBe(1);
+    expect(await command(["convert", file, ...WL])).toBe(1);
     expect(err).toContain(`document 1: metadata.annotations["istio.io/dry-run"]: expected a boolean`);
   });
 
   it("fails on a missing file and on usage errors", async () => {
-    expect(await command(["convert", "/nonexistent/p.yaml"])).toBe(1);
+    expect(await command(["convert", "/nonexistent/p.yaml", ...WL])).toBe(1);
     expect(err).toContain("/nonexistent/p.yaml: cannot read: ENOENT");
     expect(await command(["convert"])).toBe(2);
     expect(await command(["bogus"])).toBe(2);
-    expect(await command(["convert", fixture("list.yaml"), "--frobnicate"])).toBe(2);
+    expect(await command(["convert", fixture("list.yaml"), ...WL, "--frobnicate"])).toBe(2);
   });
 
   it("the converted configuration loads into the filter", async () => {
