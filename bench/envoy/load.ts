@@ -10,7 +10,9 @@ import type { Protocol } from "./topology.ts";
 export interface H2loadOptions {
   url: string;
   protocol: Protocol;
-  durationS: number;
+  /** Run for this long (requests cut off at the end are lost), or send exactly `requests` and wait for every answer. */
+  durationS?: number;
+  requests?: number;
   clients: number;
   /** Requests per second per client (`--rps`); unlimited when unset. */
   rpsPerClient?: number;
@@ -61,7 +63,8 @@ export function parseH2load(stdout: string): Omit<H2loadResult, "latencyUs"> {
 export function runH2load(o: H2loadOptions): Promise<H2loadResult> {
   const dir = mkdtempSync(join(tmpdir(), "aw-h2load-"));
   const log = join(dir, "requests.log");
-  const args = ["-D", String(o.durationS), "-c", String(o.clients), "-t", "1", "--log-file", log, "--warm-up-time", "0"];
+  const args = [...(o.requests !== undefined ? ["-n", String(o.requests)] : ["-D", String(o.durationS)]), "-c", String(o.clients), "-t", "1", "--log-file", log];
+  if (o.requests === undefined) args.push("--warm-up-time", "0");
   if (o.protocol === "h1") args.push("--h1");
   else args.push("-m", String(o.streams ?? 10));
   if (o.rpsPerClient) args.push("--rps", String(o.rpsPerClient));

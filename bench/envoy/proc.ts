@@ -1,6 +1,7 @@
 // What an Envoy process costs, read from /proc: CPU time (utime + stime of all its threads, proc(5)) and RSS.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
 
 const TICKS_PER_SECOND = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
@@ -25,8 +26,9 @@ export function pin(pid: number, cpu: number): void {
   if (r.status !== 0) throw new Error(`taskset failed for ${pid}: ${r.stderr}`);
 }
 
+/** CPUs of the machine (not of this process's affinity mask, which the runner narrows to one). */
 export function cpuCount(): number {
-  return Number(spawnSync("nproc", { encoding: "utf8" }).stdout.trim()) || 1;
+  return cpus().length || 1;
 }
 
 export function machine(): { cpu: string; cores: number; kernel: string; memoryMiB: number } {

@@ -21,18 +21,18 @@ function walk(node: unknown, visit: (o: Record<string, unknown>) => void): void 
   }
 }
 
-/** The first filter entry in `envoy-configs/<file>` whose Wasm config has this root id. */
-export function shippedWasmFilter(file: string, rootId: string): FilterEntry {
+/** The first filter entry in `envoy-configs/<file>` whose Wasm plugin has this root id (and this plugin name). */
+export function shippedWasmFilter(file: string, rootId: string, pluginName?: string): FilterEntry {
   const text = toLoopback(readFileSync(join(repoRoot, "envoy-configs", file), "utf8"));
   const doc = parse(text, { maxAliasCount: 1000 }) as unknown;
   let found: FilterEntry | undefined;
   walk(doc, (o) => {
-    const tc = o.typed_config as { config?: { root_id?: string } } | undefined;
-    if (!found && typeof o.name === "string" && tc?.config?.root_id === rootId) {
+    const tc = o.typed_config as { config?: { root_id?: string; name?: string } } | undefined;
+    if (!found && typeof o.name === "string" && tc?.config?.root_id === rootId && (pluginName === undefined || tc.config.name === pluginName)) {
       found = structuredClone({ name: o.name, typed_config: o.typed_config as Record<string, unknown> });
     }
   });
-  if (!found) throw new Error(`envoy-configs/${file} has no Wasm filter with root_id ${rootId}`);
+  if (!found) throw new Error(`envoy-configs/${file} has no Wasm filter with root_id ${rootId}${pluginName ? ` named ${pluginName}` : ""}`);
   return found;
 }
 

@@ -96,7 +96,7 @@ export function targetPort(stream: boolean): number {
 }
 
 /** The generator's side: plaintext in, mTLS (or HBONE) out as client/sleep. */
-export function clientConfig(kind: Kind, protocol: Protocol, stream = false): string {
+export function clientConfig(kind: Kind, protocol: Protocol, stream = false, ports = { generator: ADDR.generatorPort, admin: ADDR.clientAdmin }): string {
   const dut = staticCluster("dut", ADDR.pod, ADDR.dutPort[kind], {
     upstream_bind_config: { source_address: { address: ADDR.sleep, port_value: 0 } },
     transport_socket: tls("client", "client-sleep", kind === "http" ? [protocol === "h2" ? "h2" : "http/1.1"] : kind === "connect" ? ["h2"] : []),
@@ -106,8 +106,8 @@ export function clientConfig(kind: Kind, protocol: Protocol, stream = false): st
     ? { filters: [hcm("client", [], "dut", { codec_type: "AUTO" })] }
     : { filters: [tcpProxy("client", "dut", kind === "connect" ? { tunneling_config: { hostname: `${ADDR.pod}:${targetPort(stream)}` } } : {})] };
   return stringify({
-    admin: admin(ADDR.clientAdmin),
-    static_resources: { listeners: [listener("generator", "127.0.0.1", ADDR.generatorPort, chain)], clusters: [dut] },
+    admin: admin(ports.admin),
+    static_resources: { listeners: [listener("generator", "127.0.0.1", ports.generator, chain)], clusters: [dut] },
   });
 }
 
@@ -121,7 +121,7 @@ export interface DutFilters {
 }
 
 /** The Envoy under test. */
-export function dutConfig(kind: Kind, filters: DutFilters, stream = false): string {
+export function dutConfig(kind: Kind, filters: DutFilters, stream = false, adminPort = ADDR.dutAdmin): string {
   const target = staticCluster("backend", ADDR.pod, targetPort(stream));
   let chain: Record<string, unknown>;
   const clusters: unknown[] = [target];
@@ -148,7 +148,7 @@ export function dutConfig(kind: Kind, filters: DutFilters, stream = false): stri
     chain = { transport_socket: tls("server", "server-httpbin", ["h2"]), filters: [manager] };
   }
   return stringify({
-    admin: admin(ADDR.dutAdmin),
+    admin: admin(adminPort),
     static_resources: { listeners: [listener(`dut_${kind}`, ADDR.pod, ADDR.dutPort[kind], chain)], clusters },
   }, { aliasDuplicateObjects: false });
 }
