@@ -30,10 +30,14 @@ const ztunnel = {
   statsTunnel: () => shippedWasmFilter("ztunnel.yaml", "tunnel", "istio-stats-hbone"),
 };
 
-/** The sidecar's policies (allow-sleep, deny-admin) as Envoy's native RBAC filters for httpbin. */
+/**
+ * The sidecar's policies (allow-sleep, deny-admin) as Envoy's native RBAC filters for httpbin. The network filter
+ * takes ztunnel's meaning, the one identity-rbac-l4 enforces: deny-admin has only an HTTP condition, so at L4 it
+ * never fires (with the sidecar's meaning it would deny every connection, and there would be nothing to measure).
+ */
 export function nativeRbac(): { http: FilterEntry[]; network: FilterEntry[] } {
   const config = pluginConfiguration(sidecar.rbacL7()) as { workload: { namespace: string; labels: Record<string, string> }; policies: PolicyEntry[] };
-  const r = toEnvoyRbac(config.policies, { workload: config.workload });
+  const r = toEnvoyRbac(config.policies, { workload: config.workload, networkSemantics: "ztunnel" });
   return { http: r.http, network: r.network };
 }
 

@@ -29,7 +29,9 @@ options:
   --format identity-rbac|envoy-rbac
                               identity-rbac (default): the plugin configuration; envoy-rbac: Envoy's native
                               envoy.filters.http.rbac / envoy.filters.network.rbac filters as istiod would generate
-                              them for the workload ({"http_filters": [...], "network_filters": [...]})`;
+                              them for the workload ({"http_filters": [...], "network_filters": [...]}); with
+                              --mode l4 or connect the network filter follows ztunnel's meaning of DENY rules
+                              that have only HTTP conditions (never fire) instead of the sidecar's (deny all)`;
 
 interface Options {
   files: string[];
@@ -202,6 +204,7 @@ export async function convertCommand(args: string[]): Promise<number> {
     const rbac = toEnvoyRbac(output.map((p) => p.entry), {
       workload: { namespace: opts.workloadNamespace!, labels: opts.workloadLabels },
       rootNamespace: opts.rootNamespace,
+      networkSemantics: opts.mode === "l7" ? "sidecar" : "ztunnel",
     });
     for (const n of notes) console.error(`note: ${n}`);
     for (const n of rbac.notes) console.error(`note: ${n}`);

@@ -26,6 +26,13 @@ export interface EnvoyRbacWorkload {
 export interface EnvoyRbacOptions {
   workload: EnvoyRbacWorkload;
   rootNamespace?: string;
+  /**
+   * What the network filter means by a DENY rule whose every condition is HTTP-only: "sidecar" (istiod's sidecar
+   * filter: the conditions are dropped, so the rule denies every connection) or "ztunnel" (what istiod sends
+   * ztunnel, and identity-rbac-l4 enforces: nothing enforceable is left, so the rule never fires;
+   * istio/istio:pilot/pkg/serviceregistry/ambient/authorization.go).
+   */
+  networkSemantics?: "sidecar" | "ztunnel";
 }
 
 export interface EnvoyRbacResult {
@@ -133,8 +140,10 @@ function whenGenerator(key: string): { side: "principal" | "permission"; gen: Ge
 
 interface Field { gen: Gen; values: string[]; notValues: string[] }
 
+interface Tally { dropped: number; kept: number }
+
 /** The AND of one field list, or null when an ALLOW rule uses a field the filter cannot check. */
-function conjunction(fields: Field[], forTCP: boolean, action: Action, kind: "principal" | "permission"): Json | null {
+function conjunction(fields: Field[], forTCP: boolean, action: Action, kind: "principal" | "permission", tally: Tally): Json | null {
   const and: Json[] = [];
   for (const f of fields) {
     for (const [values, negate] of [[f.values, false], [f.notValues, true]] as const) {
@@ -142,9 +151,11 @@ function conjunction(fields: Field[], forTCP: boolean, action: Action, kind: "pr
       for (const v of values) {
         try {
           or.push(f.gen(v, forTCP));
+          tally.kept++;
         } catch (e) {
           if (!(e instanceof HttpOnly)) throw e;
           if (action === "ALLOW") return null;
+          tally.dropped++;
         }
       }
       if (or.length === 0) continue;
@@ -162,7 +173,8 @@ function field(gen: Gen, obj: Json, key: string): Field {
 }
 
 /** One Envoy RBAC policy for one AuthorizationPolicy rule, or null when the rule cannot match in this filter. */
-function rulePolicy(rule: Json, forTCP: boolean, action: Action): Json | null {
+function rulePolicy(rule: Json, forTCP: boolean, action: Action, ztunnel: boolean): Json | null {
+  const tally: Tally = { dropped: 0, kept: 0 };
   const whenPrincipals: Field[] = [];
   const whenPermissions: Field[] = [];
   for (const c of (rule.when as Json[] | undefined) ?? []) {
@@ -175,7 +187,7 @@ function rulePolicy(rule: Json, forTCP: boolean, action: Action): Json | null {
   for (const from of froms.length ? froms : [{}]) {
     const s = (from.source ?? {}) as Json;
     const fields = ["principals", "requestPrincipals", "namespaces", "remoteIpBlocks", "ipBlocks"].map((k) => field(principalGen[k], s, k));
-    const p = conjunction([...fields, ...whenPrincipals], forTCP, action, "principal");
+    const p = conjunction([...fields, ...whenPrincipals], forTCP, action, "principal", tally);
     if (p === null) return null;
     principals.push(p);
   }
@@ -183,10 +195,11 @@ function rulePolicy(rule: Json, forTCP: boolean, action: Action): Json | null {
   for (const to of tos.length ? tos : [{}]) {
     const o = (to.operation ?? {}) as Json;
     const fields = ["hosts", "methods", "paths", "ports"].map((k) => field(permissionGen[k], o, k));
-    const p = conjunction([...fields, ...whenPermissions], forTCP, action, "permission");
+    const p = conjunction([...fields, ...whenPermissions], forTCP, action, "permission", tally);
     if (p === null) return null;
     permissions.push(p);
   }
+  if (ztunnel && tally.dropped > 0 && tally.kept === 0) return null;
   return { permissions, principals };
 }
 
@@ -216,10 +229,12 @@ function buildFilters(policies: PolicyEntry[], forTCP: boolean, o: EnvoyRbacOpti
     if (p.dryRun) entry.anyShadow = true;
     else entry.any = true;
     ((spec.rules as Json[] | undefined) ?? []).forEach((rule, i) => {
-      const policy = rulePolicy(rule ?? {}, forTCP, action);
+      const policy = rulePolicy(rule ?? {}, forTCP, action, forTCP && o.networkSemantics === "ztunnel");
       const name = `ns[${p.namespace}]-policy[${p.name}]-rule[${i}]`;
       if (policy === null) {
-        notes.push(`${name}: uses HTTP-only fields, so the ${forTCP ? "network" : "HTTP"} RBAC filter leaves this ALLOW rule out`);
+        notes.push(action === "ALLOW"
+          ? `${name}: uses HTTP-only fields, so the network RBAC filter leaves this ALLOW rule out (it allows less)`
+          : `${name}: only HTTP-only conditions, so with ztunnel semantics the network RBAC filter leaves this rule out`);
         return;
       }
       (p.dryRun ? entry.shadow : entry.rules)[name] = policy;
