@@ -112,6 +112,18 @@ const permissionGen: Record<string, Gen> = {
   },
   paths: (v, forTCP) => {
     if (forTCP) throw new HttpOnly();
+    // `{*}` (one segment) and `{**}` (any number) make the path a template, matched by Envoy's URI template matcher.
+    if (v.includes("{*}") || v.includes("{**}")) {
+      return {
+        uri_template: {
+          name: "envoy.path.match.uri_template.uri_template_matcher",
+          typed_config: {
+            "@type": "type.googleapis.com/envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig",
+            path_template: v.replace(/\{\*\*\}/g, "**").replace(/\{\*\}/g, "*"),
+          },
+        },
+      };
+    }
     return { url_path: { path: stringMatch(v) } };
   },
   ports: (v) => {
@@ -172,8 +184,17 @@ function field(gen: Gen, obj: Json, key: string): Field {
   return { gen, values: strings(obj[key]), notValues: strings(obj[notKey]) };
 }
 
+/** serviceAccounts: `<sa>` (in the policy's namespace) or `<ns>/<sa>`, as a regex over the SPIFFE id. */
+function serviceAccountGen(policyNamespace: string): Gen {
+  return (v) => {
+    const slash = v.indexOf("/");
+    const [ns, sa] = slash < 0 ? [policyNamespace, v] : [v.slice(0, slash), v.slice(slash + 1)];
+    return { authenticated: { principal_name: { safe_regex: { regex: `spiffe://.+/ns/${regexEscape(ns)}/(.+/|)sa/${regexEscape(sa)}(/.+)?` } } } };
+  };
+}
+
 /** One Envoy RBAC policy for one AuthorizationPolicy rule, or null when the rule cannot match in this filter. */
-function rulePolicy(rule: Json, forTCP: boolean, action: Action, ztunnel: boolean): Json | null {
+function rulePolicy(rule: Json, forTCP: boolean, action: Action, ztunnel: boolean, policyNamespace: string): Json | null {
   const tally: Tally = { dropped: 0, kept: 0 };
   const whenPrincipals: Field[] = [];
   const whenPermissions: Field[] = [];
@@ -187,6 +208,7 @@ function rulePolicy(rule: Json, forTCP: boolean, action: Action, ztunnel: boolea
   for (const from of froms.length ? froms : [{}]) {
     const s = (from.source ?? {}) as Json;
     const fields = ["principals", "requestPrincipals", "namespaces", "remoteIpBlocks", "ipBlocks"].map((k) => field(principalGen[k], s, k));
+    fields.push(field(serviceAccountGen(policyNamespace), s, "serviceAccounts"));
     const p = conjunction([...fields, ...whenPrincipals], forTCP, action, "principal", tally);
     if (p === null) return null;
     principals.push(p);
@@ -229,7 +251,7 @@ function buildFilters(policies: PolicyEntry[], forTCP: boolean, o: EnvoyRbacOpti
     if (p.dryRun) entry.anyShadow = true;
     else entry.any = true;
     ((spec.rules as Json[] | undefined) ?? []).forEach((rule, i) => {
-      const policy = rulePolicy(rule ?? {}, forTCP, action, forTCP && o.networkSemantics === "ztunnel");
+      const policy = rulePolicy(rule ?? {}, forTCP, action, forTCP && o.networkSemantics === "ztunnel", p.namespace);
       const name = `ns[${p.namespace}]-policy[${p.name}]-rule[${i}]`;
       if (policy === null) {
         notes.push(action === "ALLOW"
