@@ -70,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   const settings: RunSettings = {
     runs: Number(values.runs ?? (quick ? 1 : 5)),
     seconds: Number(values.seconds ?? (quick ? 3 : 4)),
-    maxSeconds: quick ? 2 : 3,
+    maxSeconds: 2,
     rate: 1000,
     bodyBytes: 1024,
     streamSeconds: quick ? 2 : 3,

@@ -21,9 +21,12 @@ function walk(node: unknown, visit: (o: Record<string, unknown>) => void): void 
   }
 }
 
-/** The first filter entry in `envoy-configs/<file>` whose Wasm plugin has this root id (and this plugin name). */
+/**
+ * The first filter entry in `envoy-configs/<file>` (or, for a path with a folder, that file of the repository) whose
+ * Wasm plugin has this root id (and this plugin name).
+ */
 export function shippedWasmFilter(file: string, rootId: string, pluginName?: string): FilterEntry {
-  const text = toLoopback(readFileSync(join(repoRoot, "envoy-configs", file), "utf8"));
+  const text = toLoopback(readFileSync(join(repoRoot, file.includes("/") ? file : join("envoy-configs", file)), "utf8"));
   const doc = parse(text, { maxAliasCount: 1000 }) as unknown;
   let found: FilterEntry | undefined;
   walk(doc, (o) => {
