@@ -73,8 +73,8 @@ export async function runSoak(envoy: Envoy, place: Placement, minutes: number, l
     let hboneRun: H2loadResult;
     try {
       [l7Run, hboneRun] = await Promise.all([
-        runH2load({ url: "http://127.0.0.1:17000", protocol: "h1", durationS: seconds, clients: 10, rpsPerClient: 50, bodyBytes: 1024, paths: ["/info", "/admin/x"], cpu: place.loadCpu }),
-        runH2load({ url: "http://127.0.0.1:17010", protocol: "h1", durationS: seconds, clients: 10, rpsPerClient: 50, bodyBytes: 1024, cpu: place.loadCpu }),
+        runH2load({ url: "http://127.0.0.1:17000", protocol: "h1", requests: 500 * seconds, clients: 10, rpsPerClient: 50, bodyBytes: 1024, paths: ["/info", "/admin/x"], cpu: place.loadCpu }),
+        runH2load({ url: "http://127.0.0.1:17010", protocol: "h1", requests: 500 * seconds, clients: 10, rpsPerClient: 50, bodyBytes: 1024, cpu: place.loadCpu }),
       ]);
     } finally {
       clearInterval(sampler);
@@ -98,7 +98,7 @@ export async function runSoak(envoy: Envoy, place: Placement, minutes: number, l
       backend: { counted2xx: await counter(backend.proc, "http.backend.downstream_rq_2xx") },
     };
     result.counters = c;
-    // Warm-up requests are not counted by the generator: the backend sees exactly the two runs' 2xx.
+    // Exactly 500 × seconds requests per chain, every answer awaited (a timed run would cut requests off in flight).
     const l7c = c["L7 chain"];
     const hc = c["ztunnel 15008 chain"];
     result.countersEqual =
