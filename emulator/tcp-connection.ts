@@ -21,6 +21,18 @@ import { continueAfterFailure } from "./failure.ts";
 import { msToNanos } from "./timers.ts";
 
 const EMPTY = new Uint8Array(0);
+
+/** `connection.*` properties Envoy reads from a finished TLS handshake (CEL attribute names). */
+const HANDSHAKE_PROPERTY = /^connection\.(mtls|tls_version|subject_(local|peer)_certificate|(dns|uri)_san_(local|peer)_certificate|sha256_peer_certificate_digest)$/;
+
+/** The connection's properties before the TLS handshake: null when it is no TLS connection (nothing to hide). */
+function withoutHandshakeProperties(props: Props): Props[] | null {
+  const keys = Object.keys(props);
+  if (!keys.some((k) => HANDSHAKE_PROPERTY.test(k))) return null;
+  const before: Props = {};
+  for (const k of keys) if (!HANDSHAKE_PROPERTY.test(k)) before[k] = props[k];
+  return [before];
+}
 const NO_LAYERS: Props[] = [];
 
 interface Slot { plugin: Plugin; ctx: Context; initialized: boolean }
@@ -30,7 +42,11 @@ export class TcpConnection implements StreamOwner, PropertySource {
   readonly host: Host;
   readonly slots: Slot[];
   readonly filterState = new FilterState(LifeSpan.Connection);
-  readonly layers: Props[];
+  private readonly allLayers: Props[];
+  /** The layers without the TLS handshake's properties, served until the handshake is over. */
+  private readonly preHandshakeLayers: Props[] | null;
+  /** Data flowed or the connection closed: on a TLS connection the handshake is over. */
+  private handshakeDone = false;
   readonly connectionId: number;
   /** The worker thread the connection runs on. */
   readonly worker: number;
@@ -54,7 +70,8 @@ export class TcpConnection implements StreamOwner, PropertySource {
     this.connectionId = connectionId;
     this.startMs = host.clock.nowMs;
     const props = options.properties;
-    this.layers = props ? [props] : NO_LAYERS;
+    this.allLayers = props ? [props] : NO_LAYERS;
+    this.preHandshakeLayers = props ? withoutHandshakeProperties(props) : null;
     if (props) {
       for (const k in props) {
         const v = props[k];
@@ -76,6 +93,17 @@ export class TcpConnection implements StreamOwner, PropertySource {
   }
 
   get props(): PropertySource { return this; }
+
+  /**
+   * Envoy creates a TLS connection's network filters, and calls their onNewConnection, when the connection is
+   * accepted — before the handshake — and delivers data only after it; so the peer and local certificate properties
+   * (connection.mtls, connection.uri_san_peer_certificate, …) are empty in proxy_on_new_connection and set from the
+   * first data callback on (observed on Envoy 1.36.2 and 1.40.0, envoy-configs/README.md "Found by running real
+   * Envoy"; envoyproxy/envoy:source/common/tls/ssl_socket.cc reads them from the finished handshake).
+   */
+  get layers(): Props[] {
+    return this.handshakeDone || this.preHandshakeLayers === null ? this.allLayers : this.preHandshakeLayers;
+  }
   get toUpstreamText(): string { return bytesToString(this.toUpstream); }
   get toDownstreamText(): string { return bytesToString(this.toDownstream); }
   get contextIds(): number[] { return this.slots.map((s) => s.ctx.id); }
@@ -95,6 +123,7 @@ export class TcpConnection implements StreamOwner, PropertySource {
   downstreamData(data: Uint8Array | string, endOfStream = false): this {
     if (!this.opened) this.open();
     if (this.closed) return this;
+    this.handshakeDone = true;
     this.readBuffer.append(toBytes(data));
     if (endOfStream) this.readEos = true;
     this.runRead(0);
@@ -106,6 +135,7 @@ export class TcpConnection implements StreamOwner, PropertySource {
   upstreamData(data: Uint8Array | string, endOfStream = false): this {
     if (!this.opened) this.open();
     if (this.closed) return this;
+    this.handshakeDone = true;
     const buf = new BodyBuffer();
     buf.append(toBytes(data));
     for (let i = this.slots.length - 1; i >= 0; i--) { // write filters run in reverse order
@@ -246,6 +276,8 @@ export class TcpConnection implements StreamOwner, PropertySource {
   }
 
   private closeConnection(details: string, by: "local" | "remote"): void {
+    // A connection that closes after its handshake shows the certificates to proxy_on_log too.
+    this.handshakeDone = true;
     if (this.closed) return;
     this.closed = { details, by };
     const peer = by === "remote" ? PeerType.Remote : PeerType.Local;

@@ -39,6 +39,8 @@ export interface StartOptions {
   /** Admin address as seen from inside the process's namespace, "127.0.0.1:15000"; read from the config if unset. */
   admin?: string;
   readyTimeoutMs?: number;
+  /** Further command-line options, e.g. ["--file-flush-interval-msec", "100"]. */
+  extraArgs?: string[];
 }
 
 export interface EnvoyProcess {
@@ -96,6 +98,7 @@ export async function startEnvoy(options: StartOptions): Promise<EnvoyProcess> {
     "--log-level", options.logLevel ?? "info",
   ];
   if (options.componentLogLevel) args.push("--component-log-level", options.componentLogLevel);
+  args.push(...(options.extraArgs ?? []));
   // `ip netns exec` needs root, so the uid is dropped inside the namespace, right before Envoy starts.
   const asUser = options.uid === undefined
     ? args

@@ -1,5 +1,5 @@
 // Runs before `npm run e2e`: the Debian packages the end-to-end suite drives (iproute2 for namespaces and veth
-// pairs, iptables for capture, curl and nghttp2-client as clients, tinyproxy as the egress forward proxy,
+// pairs, iptables for capture, curl and nghttp2-client as clients, squid as the egress forward proxy,
 // util-linux's setpriv to run Envoy as its own uid), installed with apt-get when missing and running as root
 // (`apt-get update` first, so it works on a fresh Debian machine); and the mesh certificates (`npm run certs`)
 // when envoy-configs/certs/ has none. Uses only Node's built-ins.
@@ -18,7 +18,7 @@ export const REQUIRED = {
   nghttp: "nghttp2-client",
   h2load: "nghttp2-client", // the load generator of npm run bench:envoy
   taskset: "util-linux", // pins Envoy and the generator to their cores in npm run bench:envoy
-  tinyproxy: "tinyproxy",
+  squid: "squid",
   setpriv: "util-linux",
 };
 

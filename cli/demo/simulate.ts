@@ -20,7 +20,13 @@ const ROUTE = "wasm.hbone_route";
 
 // Envoy response flag bits (source/common/stream_info/utility.h order) set by tcp_proxy when it gives up.
 const NO_HEALTHY_UPSTREAM = 1 << 1; // UH: cluster without hosts (BlackHoleCluster)
-const UPSTREAM_CONNECTION_FAILURE = 1 << 5; // UF: the tunnel was not established (UNCONFIRMED for a non-200 CONNECT)
+const UPSTREAM_CONNECTION_FAILURE = 1 << 5; // UF
+const UPSTREAM_RETRY_LIMIT_EXCEEDED = 1 << 15; // URX
+// A tunnel that was not established (TLS refused, CONNECT answered non-200) is a failed connect attempt to tcp_proxy;
+// with its connect attempts (max_connect_attempts, default 1) used up it gives up with UF and URX: "UF,URX", as
+// observed on Envoy 1.36.2 and 1.40.0 (envoy-configs/README.md "Found by running real Envoy"; the flags are set in
+// envoyproxy/envoy:source/common/tcp_proxy/tcp_proxy.cc).
+const TUNNEL_NOT_ESTABLISHED = UPSTREAM_CONNECTION_FAILURE | UPSTREAM_RETRY_LIMIT_EXCEEDED;
 
 export type Outcome = "allowed" | "denied" | "blackholed" | "passthrough" | "failed";
 
@@ -188,18 +194,18 @@ export class Demo {
     const [, dialPort] = splitHostPort(dial);
     const chain = dialPort === this.bootstrap.hbone.port ? chainFor(this.bootstrap.hbone.chains, dial) : null;
     if (!chain) {
-      this.fail(c, props, UPSTREAM_CONNECTION_FAILURE);
+      this.fail(c, props, TUNNEL_NOT_ESTABLISHED);
       return { ...result, reason: `no HBONE filter chain in this demo accepts ${dial}` };
     }
     const serverIdentity = this.identities(chain.certificateFile);
     if (outbound.expectedPeer !== null && serverIdentity !== outbound.expectedPeer) {
-      this.fail(c, props, UPSTREAM_CONNECTION_FAILURE);
+      this.fail(c, props, TUNNEL_NOT_ESTABLISHED);
       return { ...result, reason: `TLS: the server presents ${serverIdentity}, the tunnel requires ${outbound.expectedPeer}` };
     }
     const peer = outbound.clientIdentity ?? "";
     const refused = clientCertificateRefused(chain, peer);
     if (refused) {
-      this.fail(c, props, UPSTREAM_CONNECTION_FAILURE);
+      this.fail(c, props, TUNNEL_NOT_ESTABLISHED);
       return { ...result, reason: refused };
     }
     // Each HBONE connection leaves node-a from its own ephemeral port.
@@ -207,7 +213,7 @@ export class Demo {
     result.inbound = inbound.decision;
     if (!inbound.accepted) {
       // Envoy's tcp_proxy accepts only 200 on an HTTP/2 CONNECT (I §1.1) and closes the app's connection.
-      this.fail(c, props, UPSTREAM_CONNECTION_FAILURE);
+      this.fail(c, props, TUNNEL_NOT_ESTABLISHED);
       return { ...result, outcome: "denied", reason: `node-b answered the CONNECT with ${inbound.decision.status}; tcp_proxy closes the app's connection` };
     }
     c.downstreamData(HTTP_REQUEST);

@@ -9,10 +9,15 @@ import * as grpc from "@grpc/grpc-js";
 import { readFileSync } from "node:fs";
 import { connect as http2Connect } from "node:http2";
 import { connect as netConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { GRPC_METHOD } from "./app-server.ts";
 
 export type ClientRequest =
-  | { kind: "tcp"; host: string; port: number; localAddress?: string; data: string; timeoutMs?: number }
+  | {
+      kind: "tcp"; host: string; port: number; localAddress?: string; data: string; timeoutMs?: number;
+      /** Speak TLS with this client certificate (the mesh's SPIFFE certificates; the server's name is not checked). */
+      tls?: { cert: string; key: string; ca: string };
+    }
   | { kind: "grpc"; target: string; metadata?: Record<string, string>; message: string; timeoutMs?: number }
   | {
       kind: "connect"; host: string; port: number; localAddress?: string; authority: string;
@@ -39,10 +44,16 @@ function done(r: ClientResult): void {
 }
 
 function tcp(req: Extract<ClientRequest, { kind: "tcp" }>): void {
-  const socket = netConnect({ host: req.host, port: req.port, localAddress: req.localAddress });
+  const socket = req.tls
+    ? tlsConnect({
+        socket: netConnect({ host: req.host, port: req.port, localAddress: req.localAddress }),
+        cert: readFileSync(req.tls.cert), key: readFileSync(req.tls.key), ca: readFileSync(req.tls.ca),
+        checkServerIdentity: () => undefined,
+      })
+    : netConnect({ host: req.host, port: req.port, localAddress: req.localAddress });
   const chunks: Buffer[] = [];
   const timer = setTimeout(() => done({ ok: false, error: "timeout", received: Buffer.concat(chunks).toString() }), req.timeoutMs ?? 5000);
-  socket.on("connect", () => socket.end(req.data));
+  socket.on(req.tls ? "secureConnect" : "connect", () => socket.end(req.data));
   socket.on("data", (d) => chunks.push(d));
   socket.on("error", (e) => {
     clearTimeout(timer);

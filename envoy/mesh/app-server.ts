@@ -5,6 +5,8 @@
 // client sees it too. "listening" lines tell the parent the ports are open.
 import * as grpc from "@grpc/grpc-js";
 import { createServer as createHttp1Server, type IncomingMessage } from "node:http";
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
 import { createServer as createHttp2Server, type Http2ServerRequest } from "node:http2";
 import { createServer as createTcpServer } from "node:net";
 
@@ -16,11 +18,13 @@ export interface AppSpec {
   http2?: number;
   grpc?: number;
   echo?: number;
+  /** HTTPS (HTTP/1.1 over TLS) with this certificate. */
+  https?: { port: number; cert: string; key: string };
 }
 
 export interface Received {
   app: string;
-  kind: "http1" | "http2" | "grpc" | "echo";
+  kind: "http1" | "http2" | "grpc" | "echo" | "https";
   /** Peer address as the server saw it, "ip:port". */
   peer: string;
   /** Local address the connection arrived on, "ip:port". */
@@ -43,7 +47,7 @@ function hostPort(ip: string | undefined, port: number | undefined): string {
   return a.includes(":") ? `[${a}]:${port}` : `${a}:${port}`;
 }
 
-function record(spec: AppSpec, kind: "http1" | "http2", req: IncomingMessage | Http2ServerRequest): Received {
+function record(spec: AppSpec, kind: "http1" | "http2" | "https", req: IncomingMessage | Http2ServerRequest): Received {
   const s = req.socket;
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = v as string | string[];
@@ -68,6 +72,19 @@ function start(spec: AppSpec): void {
         res.end(body);
       });
     }).listen(port, host, () => emit({ listening: "http1", port }));
+  }
+  if (spec.https !== undefined) {
+    const { port, cert, key } = spec.https;
+    createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
+      const r = record(spec, "https", req);
+      emit(r);
+      req.resume();
+      req.on("end", () => {
+        const body = JSON.stringify({ hello: `hello from ${spec.name}`, received: r }) + "\n";
+        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+        res.end(body);
+      });
+    }).listen(port, host, () => emit({ listening: "https", port }));
   }
   if (spec.http2 !== undefined) {
     const port = spec.http2;

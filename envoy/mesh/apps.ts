@@ -35,7 +35,7 @@ export function startApps(node: Node, spec: AppSpec, uid?: number): Promise<Apps
   const child = spawn(argv[0], argv.slice(1), { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
   const records: Received[] = [];
   const waiters: Array<() => void> = [];
-  const expected = ["http1", "http2", "grpc", "echo"].filter((k) => spec[k as keyof AppSpec] !== undefined);
+  const expected = ["http1", "http2", "grpc", "echo", "https"].filter((k) => spec[k as keyof AppSpec] !== undefined);
   const listening = new Set<string>();
   let buffer = "";
   let stderr = "";
@@ -90,6 +90,8 @@ export interface CurlResult {
   status: number;
   body: string;
   stderr: string;
+  /** The client's local port of the (last) connection, as curl reports it; 0 when there was none. */
+  localPort: number;
 }
 
 function collect(argv: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -108,11 +110,13 @@ function collect(argv: string[], timeoutMs: number): Promise<{ code: number; std
 /** curl inside the node's namespace; `args` are curl options and the URL. The status is read with -w. */
 export async function curl(node: Node, args: string[], timeoutS = 5): Promise<CurlResult> {
   const marker = "\n--aw-status:";
-  const r = await collect(node.argv(["curl", "-sS", "--max-time", String(timeoutS), "-w", `${marker}%{http_code}`, ...args]), (timeoutS + 5) * 1000);
+  const r = await collect(node.argv(["curl", "-sS", "--max-time", String(timeoutS), "-w", `${marker}%{http_code} %{local_port}`, ...args]), (timeoutS + 5) * 1000);
   const at = r.stdout.lastIndexOf(marker);
+  const [status, localPort] = at >= 0 ? r.stdout.slice(at + marker.length).split(" ").map(Number) : [0, 0];
   return {
     exitCode: r.code,
-    status: at >= 0 ? Number(r.stdout.slice(at + marker.length)) : 0,
+    status,
+    localPort: localPort || 0,
     body: at >= 0 ? r.stdout.slice(0, at) : r.stdout,
     stderr: r.stderr,
   };

@@ -1,8 +1,8 @@
 // What a deployment changes in a shipped bootstrap, and nothing else. The shipped configs name their certificates
 // `envoy-configs/certs/<identity>-{cert,key}.pem` and their modules `build/<filter>.wasm`, relative to Envoy's working
-// directory, and bind the demo's addresses. A deployment may move those files, swap which identity's certificate a
-// node presents (a misconfigured or impersonating node), and move the admin port; every other byte of the config is
-// what ships. Each rewrite must match something, so a renamed field in the YAML fails loudly instead of silently
+// directory, and bind the demo's addresses. A deployment may move those files (and others such as a CA bundle),
+// swap which identity's certificate a node presents (a misconfigured or impersonating node), point an upstream
+// address elsewhere, and move the admin port; every other byte of the config is what ships. Each rewrite must match something, so a renamed field in the YAML fails loudly instead of silently
 // deploying the shipped value.
 
 export interface DeployParams {
@@ -14,7 +14,13 @@ export interface DeployParams {
   certificates?: Record<string, string>;
   /** Move the admin listener (and the `admin` cluster that publishes /stats/prometheus) to this port. */
   adminPort?: number;
+  /** Other files by their shipped path, e.g. the trusted CA bundle: `{ "/etc/ssl/certs/ca-certificates.crt": "/x/ca.pem" }`. */
+  files?: Record<string, string>;
+  /** Upstream addresses by their shipped value, e.g. the forward proxy's name: `{ "forward-proxy": "10.77.0.50" }`. */
+  addresses?: Record<string, string>;
 }
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 
 const CERT_FILE = /(filename:\s*)envoy-configs\/certs\/([A-Za-z0-9_.-]+)/g;
 const MODULE_FILE = /(filename:\s*)build\/([A-Za-z0-9_.-]+\.wasm)/g;
@@ -46,6 +52,12 @@ export function deployConfig(yaml: string, params: DeployParams): string {
   if (params.moduleDir !== undefined) {
     const dir = params.moduleDir.replace(/\/$/, "");
     out = replaceAll(out, MODULE_FILE, "Wasm module file", (field, file) => `${field}${dir}/${file}`);
+  }
+  for (const [from, to] of Object.entries(params.files ?? {})) {
+    out = replaceAll(out, new RegExp(`(filename:\\s*)${escape(from)}(?=[\\s,}])`, "g"), `file ${from}`, (field) => `${field}${to}`);
+  }
+  for (const [from, to] of Object.entries(params.addresses ?? {})) {
+    out = replaceAll(out, new RegExp(`(socket_address:\\s*\\{\\s*address:\\s*)${escape(from)}(?=[\\s,}])`, "g"), `address ${from}`, (field) => `${field}${to}`);
   }
   if (params.adminPort !== undefined) {
     const port = params.adminPort;

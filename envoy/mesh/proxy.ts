@@ -16,8 +16,12 @@ export interface MeshProxy {
   process: EnvoyProcess;
   /** JSON access-log lines (the shipped configs log with `log: <listener>`), optionally only one listener's. */
   accessLog(listener?: string): Array<Record<string, string>>;
-  /** Waits for `count` access-log lines of a listener (access logs are written when a connection or stream ends). */
+  /**
+   * Waits for `count` access-log lines of a listener (written when a connection or stream ends; default timeout 15 s).
+   */
   waitForAccessLog(listener: string, count: number, timeoutMs?: number): Promise<Array<Record<string, string>>>;
+  /** Waits for the first access-log line of a listener that matches `pred`. */
+  waitForLog(listener: string, pred: (r: Record<string, string>) => boolean, timeoutMs?: number): Promise<Record<string, string>>;
   /** The sample lines of the real /stats/prometheus (no comments). */
   prometheus(): Promise<string[]>;
   stop(): Promise<void>;
@@ -59,13 +63,24 @@ export async function startProxy(options: StartProxyOptions): Promise<MeshProxy>
     concurrency: 1,
     logLevel: options.logLevel ?? "warning",
     componentLogLevel: options.componentLogLevel,
+    // Access logs (stdout) are flushed every 10 s by default; the tests and the demo read them right away.
+    extraArgs: ["--file-flush-interval-msec", "100"],
   });
   const accessLog = (listener?: string) => parseAccessLog(process.log()).filter((r) => listener === undefined || r.log === listener);
   return {
     node: options.node,
     process,
     accessLog,
-    async waitForAccessLog(listener, count, timeoutMs = 5000) {
+    async waitForLog(listener, pred, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = accessLog(listener).find(pred);
+        if (hit) return hit;
+        if (Date.now() > deadline) throw new Error(`no matching ${listener} access-log line within ${timeoutMs} ms:\n${process.log().slice(-4000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async waitForAccessLog(listener, count, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const lines = accessLog(listener);

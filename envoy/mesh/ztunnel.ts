@@ -1,6 +1,7 @@
 // The two-node ambient mesh of envoy-configs/ztunnel.yaml in real Envoy, with real capture:
 //
-//   node a (10.77.0.10)  pods: client/sleep 10.77.1.10, other/intruder 10.77.2.10, and 10.77.9.9 (in no table)
+//   node a (10.77.0.10)  pods: client/sleep 10.77.1.10 (the default source of apps), other/intruder 10.77.2.10,
+//                        and 10.77.9.9 (in no table)
 //     capture.sh --outbound: every app connection → ztunnel :15001 (Envoy runs as uid 1337 and is not captured)
 //   node b (10.77.0.20 = server/httpbin's pod IP)   apps: HTTP/1.1 :80, h2c :8080, gRPC :9090, TCP echo :7000
 //     capture.sh --inbound: connections to the pod from outside → ztunnel :15006, except HBONE :15008
@@ -90,6 +91,10 @@ export async function startZtunnelMesh(options: ZtunnelMeshOptions): Promise<Ztu
   };
   try {
     const nodeA = net.addNode({ tag: "a", addresses: [`${m.nodeA}/24`], extraAddresses: [m.sleep, m.intruder, m.unknownSource] });
+    // Apps on node a run as root and, unless they bind another pod address, leave from client/sleep's address (the
+    // proxy user keeps the node address for its HBONE connections, as the 2022 Envoy-based ztunnel did).
+    nodeA.exec(["ip", "rule", "add", "uidrange", "0-0", "lookup", "100", "pref", "100"]);
+    nodeA.exec(["ip", "route", "add", "default", "dev", "eth0", "src", m.sleep, "table", "100"]);
     const nodeB = net.addNode({ tag: "b", addresses: [`${m.nodeB}/24`] });
     const ext = net.addNode({ tag: "ext", addresses: [`${m.ext}/24`] });
     capture(nodeA, ["--outbound"]);

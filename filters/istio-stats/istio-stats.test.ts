@@ -653,8 +653,9 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
     let calls: Record<string, number> = {};
     for (let i = 0; i < 2; i++) {
       const c = host.tcpConnection({ filters: [plugin], properties });
-      counter.reset();
       c.open();
+      counter.reset();
+      c.downstreamData("x"); // labels are resolved at the first data (TLS: after the handshake)
       calls = counter.snapshot();
       c.closeDownstream("remote");
     }
@@ -743,7 +744,9 @@ describe("istio-stats source reporter on a node-level proxy (hbone-outbound's ro
       outbound.hostCalls!.reset();
       stats.hostCalls!.reset();
       c.open();
-      opening.push([outbound.hostCalls!.snapshot(), stats.hostCalls!.snapshot()]);
+      const outboundCalls = outbound.hostCalls!.snapshot();
+      c.downstreamData("x");
+      opening.push([outboundCalls, stats.hostCalls!.snapshot()]);
       c.closeDownstream("remote");
     }
     const lines = promLines(host);
@@ -1015,14 +1018,19 @@ describe("istio-stats host calls", () => {
       c.open();
       phases.push(counter.snapshot());
       counter.reset();
+      c.downstreamData("a".repeat(100));
+      phases.push(counter.snapshot());
+      counter.reset();
       for (let k = 0; k < 10; k++) c.downstreamData("a".repeat(100)).upstreamData("b".repeat(100));
       phases.push(counter.snapshot());
       counter.reset();
       c.closeDownstream("remote");
       phases.push(counter.snapshot());
     }
-    const [open, data, close] = phases.slice(6);
-    expect(open).toEqual({ "env.proxy_get_property": 2, "env.proxy_increment_metric": 1 });
+    const [open, first, data, close] = phases.slice(8);
+    // Nothing at the new connection (before a TLS handshake); the labels and `opened` at the first data.
+    expect(open).toEqual({});
+    expect(first).toEqual({ "env.proxy_get_property": 2, "env.proxy_increment_metric": 1 });
     expect(data).toEqual({});
     // response.flags, then sent + received flush and closed.
     expect(close).toEqual({ "env.proxy_get_property": 1, "env.proxy_increment_metric": 3 });

@@ -111,7 +111,7 @@ describe("demo: Prometheus lines", () => {
       reporter: "source", source_workload: "sleep", destination_workload: "httpbin", destination_service: "httpbin.server.svc.cluster.local",
     });
     expect(opened).toEqual([expect.stringMatching(/ 1$/)]);
-    expect(samples("node-a", "istio_tcp_connections_closed_total", { source_workload: "intruder", response_flags: "UF" })).toEqual([expect.stringMatching(/ 1$/)]);
+    expect(samples("node-a", "istio_tcp_connections_closed_total", { source_workload: "intruder", response_flags: "UF,URX" })).toEqual([expect.stringMatching(/ 1$/)]);
     // Blackholed connections: the source workload when the table knows it (Istio labels passthrough/blackhole
     // traffic with the source and the cluster name), no source principal (no mTLS), one series per source.
     expect(samples("node-a", "istio_tcp_connections_closed_total", { response_flags: "UH" })).toHaveLength(2);

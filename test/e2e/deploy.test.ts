@@ -52,3 +52,17 @@ describe("deployConfig", () => {
     expect(() => deployConfig(ztunnel, { certificates: { "nobody-here": "x" } })).toThrow(/nobody-here-cert.pem/);
   });
 });
+
+describe("deployConfig files and addresses", () => {
+  const egress = readFileSync(join(repoRoot, "envoy-configs/egress.yaml"), "utf8");
+  it("replaces a named file and an upstream address, nothing else", () => {
+    const out = deployConfig(egress, { files: { "/etc/ssl/certs/ca-certificates.crt": "/tmp/ca.pem" }, addresses: { "forward-proxy": "10.77.0.50" } });
+    const changed = changedLines(egress, out);
+    expect(changed).toHaveLength(2);
+    expect(changed.map(([, a]) => a.trim()).sort()).toEqual([
+      "socket_address: { address: 10.77.0.50, port_value: 3128 }",
+      "trusted_ca: { filename: /tmp/ca.pem }",
+    ]);
+    expect(() => deployConfig(egress, { addresses: { "no-such-host": "1.2.3.4" } })).toThrow(/address no-such-host/);
+  });
+});

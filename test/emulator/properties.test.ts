@@ -22,7 +22,7 @@ async function read(path: string, opts: { host?: Host; props?: Props; response?:
     name: "plug", rootId: "root-a", vmId: "vm-a", listenerDirection: "INBOUND" });
   const before = host.logs.length;
   if (opts.tcp) {
-    host.tcpConnection({ filters: [p], properties: { ...CONN, ...opts.props } }).open();
+    host.tcpConnection({ filters: [p], properties: { ...CONN, ...opts.props } }).open().downstreamData("x");
   } else {
     const s = host.httpStream({ filters: [p], connection: CONN, properties: opts.props });
     s.sendRequestHeaders(REQ, true);
@@ -62,8 +62,15 @@ describe("properties (§4, §10.12)", () => {
 
   it("encodes booleans as one byte and reads connection attributes set by the test", async () => {
     expect(await read("connection.mtls")).toEqual(["stream=0", "len=1", "bool=1", "root=1"]);
+  });
+
+  it("hides a TLS connection's certificate properties from proxy_on_new_connection: Envoy calls it before the handshake", async () => {
+    // Found by running real Envoy 1.36.2 / 1.40.0 (envoy-configs/README.md "Found by running real Envoy").
     expect(await read("connection.uri_san_peer_certificate", { tcp: true })).toEqual([
-      "connection=0", "len=32", "spiffe://cluster.local/ns/a/sa/b", "root=1"]);
+      "connection=1", "data=0", "len=32", "spiffe://cluster.local/ns/a/sa/b", "root=1"]);
+    expect(await read("connection.mtls", { tcp: true })).toEqual(["connection=0", "len=1", "bool=0", "data=0", "len=1", "bool=1", "root=1"]);
+    // Addresses are known when the connection is accepted.
+    expect(await read("source.address", { tcp: true })).toEqual(["connection=0", "len=13", "10.0.0.1:4567", "data=0", "len=13", "10.0.0.1:4567", "root=1"]);
   });
 
   it("returns an empty SNI as Ok with size 0, and NotFound for absent TLS attributes", async () => {

@@ -1,5 +1,5 @@
 ;; Reads the property whose NUL-separated path is the plugin configuration after a one-byte type hint
-;; ('s' text, 'i' int64, 'b' bool), in a stream, a connection and the root context.
+;; ('s' text, 'i' int64, 'b' bool), in a stream, a connection (new, then its first data) and the root context.
 (module
   (import "env" "proxy_log" (func $proxy_log (param i32 i32 i32) (result i32)))
   (import "env" "proxy_get_property" (func $get_property (param i32 i32 i32 i32) (result i32)))
@@ -35,6 +35,8 @@
     (call $read (str "response")) (i32.const 0))
   (func (export "proxy_on_new_connection") (param $ctx i32) (result i32)
     (call $read (str "connection")) (i32.const 0))
+  (func (export "proxy_on_downstream_data") (param $ctx i32) (param $n i32) (param $eos i32) (result i32)
+    (call $read (str "data")) (i32.const 0))
   (func (export "proxy_on_tick") (param $ctx i32)
     (call $read (str "root")))
 )
