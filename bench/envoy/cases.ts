@@ -16,6 +16,8 @@ export interface BenchCase {
   filters(): DutFilters;
   /** Also run one long TCP stream through it (MB/s). */
   stream?: boolean;
+  /** Runs across two Envoys in network namespaces (bench/envoy/mesh-chain.ts), not in the loopback topology. */
+  mesh?: boolean;
 }
 
 const sidecar = {
@@ -60,14 +62,15 @@ export const CASES: BenchCase[] = [
   { id: "connect/identity-rbac-connect", group: "c", kind: "connect", protocols: H1, what: "identity-rbac (identity-rbac-connect), ztunnel.yaml", filters: () => ({ http: [ztunnel.rbacConnect()] }) },
   { id: "connect/istio-stats-tunnel", group: "c", kind: "connect", protocols: H1, what: "istio-stats (tunnel), ztunnel.yaml", filters: () => ({ http: [ztunnel.statsTunnel()] }) },
   { id: "connect/ztunnel-inbound", group: "d", kind: "connect", protocols: H1, what: "hbone-inbound → identity-rbac-connect → istio-stats tunnel: ztunnel.yaml's 15008 chain", filters: () => ({ http: [ztunnel.hboneInbound(), ztunnel.rbacConnect(), ztunnel.statsTunnel()], originalDst: true }), stream: true },
+  { id: "mesh/ztunnel-15001-15008", group: "d", kind: "connect", protocols: H1, mesh: true, what: "ztunnel.yaml on two nodes: 15001 (hbone-outbound → istio-stats tcp) → HBONE → 15008 chain; CPU and RSS of both Envoys", filters: () => ({}) },
 ];
 
 /** The case without filters of the same kind: what "added over (a)" is measured against. */
-export function baselineOf(c: BenchCase): string {
-  return `${c.kind}/none`;
+export function baselineOf(c: BenchCase): string | undefined {
+  return c.mesh ? undefined : `${c.kind}/none`;
 }
 
 /** Envoy's native equivalent, where there is one. */
 export function nativeOf(c: BenchCase): string | undefined {
-  return c.kind === "connect" ? undefined : `${c.kind}/envoy-rbac`;
+  return c.kind === "connect" || c.mesh ? undefined : `${c.kind}/envoy-rbac`;
 }

@@ -23,6 +23,8 @@ export interface H2loadOptions {
   /** Paths to spread over the clients (h2load's multiple URIs, round robin). */
   paths?: string[];
   cpu?: number;
+  /** Run h2load inside this network namespace. */
+  netns?: string;
 }
 
 export interface H2loadResult {
@@ -75,7 +77,8 @@ export function runH2load(o: H2loadOptions): Promise<H2loadResult> {
   }
   const base = o.url.replace(/\/$/, "");
   args.push(...(o.paths ?? ["/"]).map((p) => base + p));
-  const argv = o.cpu === undefined ? ["h2load", ...args] : ["taskset", "-c", String(o.cpu), "h2load", ...args];
+  const pinned = o.cpu === undefined ? ["h2load", ...args] : ["taskset", "-c", String(o.cpu), "h2load", ...args];
+  const argv = o.netns ? ["ip", "netns", "exec", o.netns, ...pinned] : pinned;
   return new Promise((resolveRun, reject) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";

@@ -113,6 +113,12 @@ export function verdicts(f: CaseFigures[], soak?: { rssFlat: boolean; detail: st
       });
     }
   }
+  const mesh = get("mesh/ztunnel-15001-15008");
+  if (mesh) {
+    // Two nodes' ztunnels carry each request once each: Istio's ztunnel anchor is per node.
+    const perNode = mesh.cpuPer1000.median / 2;
+    out.push({ target: "ztunnel path 15001 → 15008, per node ≤ 0.06 vCPU per 1000 rps (Istio's ztunnel)", figure: `${fmt(perNode, 4)} per node (${fmt(mesh.cpuPer1000.median, 4)} both)`, ok: perNode <= 0.06 });
+  }
   for (const id of ["connect/ztunnel-inbound", "tcp/sidecar-inbound"]) {
     const l4 = get(id);
     if (l4?.addedCpuPer1000 !== undefined) {

@@ -7,6 +7,7 @@ import { CASES } from "./cases.ts";
 import { measureCase, measureStream, startBackend, type CaseMeasurement, type Placement, type RunSettings } from "./measure.ts";
 import { cpuCount, loadAverage, machine, pin } from "./proc.ts";
 import { figures, ISTIO_ANCHORS, table, verdicts } from "./report.ts";
+import { measureMeshChain, meshAvailable } from "./mesh-chain.ts";
 import { runSoak } from "./soak.ts";
 import { measureModuleCost } from "./module-cost.ts";
 
@@ -91,7 +92,11 @@ export async function main(argv: string[]): Promise<number> {
       for (const protocol of c.protocols) {
         log(`${c.id} (${protocol}) ...`);
         try {
-          const m = await measureCase(envoy, backend, c, protocol, settings, place);
+          if (c.mesh) {
+            const available = meshAvailable();
+            if (available !== true) throw new Error(`needs network namespaces: ${available}`);
+          }
+          const m = c.mesh ? await measureMeshChain(envoy, settings, place) : await measureCase(envoy, backend, c, protocol, settings, place);
           if (c.stream && protocol === "h1") m.streamMBps = await measureStream(envoy, c, settings, place);
           measurements.push(m);
         } catch (e) {

@@ -41,6 +41,8 @@ export interface ZtunnelMeshOptions {
   /** Deployment parameters for node b's ztunnel (e.g. a wrong certificate). */
   nodeBDeploy?: DeployParams;
   nodeADeploy?: DeployParams;
+  /** Worker threads of both ztunnels (default 1). */
+  concurrency?: number;
 }
 
 export interface ZtunnelMesh {
@@ -105,8 +107,8 @@ export async function startZtunnelMesh(options: ZtunnelMeshOptions): Promise<Ztu
     ]);
     started.push(server, outside);
     const [ztunnelA, ztunnelB] = await Promise.all([
-      startProxy({ envoy: options.envoy, node: nodeA, config: "envoy-configs/ztunnel.yaml", deploy: options.nodeADeploy }),
-      startProxy({ envoy: options.envoy, node: nodeB, config: "envoy-configs/ztunnel.yaml", deploy: options.nodeBDeploy }),
+      startProxy({ envoy: options.envoy, node: nodeA, config: "envoy-configs/ztunnel.yaml", deploy: options.nodeADeploy, concurrency: options.concurrency }),
+      startProxy({ envoy: options.envoy, node: nodeB, config: "envoy-configs/ztunnel.yaml", deploy: options.nodeBDeploy, concurrency: options.concurrency }),
     ].map((p) => p.then((proxy) => (started.push(proxy), proxy))));
     return { net, nodeA, nodeB, ext, ztunnelA, ztunnelB, server, outside, stop: stopAll };
   } catch (e) {
