@@ -25,6 +25,8 @@ export interface H2loadOptions {
   cpu?: number;
   /** Run h2load inside this network namespace. */
   netns?: string;
+  /** Extra request headers ("Connection: close" makes every HTTP/1.1 request a new connection). */
+  headers?: string[];
 }
 
 export interface H2loadResult {
@@ -70,6 +72,7 @@ export function runH2load(o: H2loadOptions): Promise<H2loadResult> {
   if (o.protocol === "h1") args.push("--h1");
   else args.push("-m", String(o.streams ?? 10));
   if (o.rpsPerClient) args.push("--rps", String(o.rpsPerClient));
+  for (const h of o.headers ?? []) args.push("-H", h);
   if (o.bodyBytes > 0) {
     const body = join(dir, "body");
     writeFileSync(body, Buffer.alloc(o.bodyBytes, "b"));

@@ -36,6 +36,9 @@ export interface CaseFigures {
   /** Median CPU-seconds per 1000 requests above (a). */
   addedCpuPer1000?: number;
   streamMBps?: Spread;
+  /** CPU-seconds per 1000 new connections (TCP, CONNECT cases), and above (a). */
+  cpuPer1000Connections?: Spread;
+  addedCpuPer1000Connections?: number;
   counters: CaseMeasurement["counters"];
   countersEqual: boolean;
 }
@@ -55,6 +58,7 @@ export function figures(all: CaseMeasurement[]): CaseFigures[] {
       maxRps: spread(m.maxRps),
       latencyUs: { p50: spread(m.fixed.map((r) => r.p50Us)), p90: spread(m.fixed.map((r) => r.p90Us)), p99: spread(m.fixed.map((r) => r.p99Us)) },
       streamMBps: m.streamMBps ? spread(m.streamMBps) : undefined,
+      cpuPer1000Connections: m.cpuPer1000Connections ? spread(m.cpuPer1000Connections) : undefined,
       counters: m.counters,
       countersEqual: m.counters.sent === m.counters.answered2xx && m.counters.answered2xx === m.counters.backendCounted && m.counters.dutCounted === m.counters.dutExpected,
     };
@@ -73,6 +77,7 @@ export function figures(all: CaseMeasurement[]): CaseFigures[] {
       };
       f.cpuRatioToNone = f.cpuPer1000.median / none.cpuPer1000.median;
       f.addedCpuPer1000 = f.cpuPer1000.median - none.cpuPer1000.median;
+      if (f.cpuPer1000Connections && none.cpuPer1000Connections) f.addedCpuPer1000Connections = f.cpuPer1000Connections.median - none.cpuPer1000Connections.median;
     }
     if (native && native !== f) f.cpuRatioToNative = f.cpuPer1000.median / native.cpuPer1000.median;
   }
@@ -121,6 +126,10 @@ export function verdicts(f: CaseFigures[], soak?: { rssFlat: boolean; detail: st
   }
   for (const id of ["connect/ztunnel-inbound", "tcp/sidecar-inbound"]) {
     const l4 = get(id);
+    if (l4?.cpuRatioToNone !== undefined) {
+      // The L4 filters run per connection, so per request the path should cost what plain Envoy's does.
+      out.push({ target: `${id}: per request ≈ plain Envoy (within 10 %)`, figure: `${fmt(l4.cpuRatioToNone, 2)}× (a) per request; ${fmt(l4.addedCpuPer1000Connections, 3)} CPU·s per 1000 connections above (a)`, ok: l4.cpuRatioToNone <= 1.1 });
+    }
     if (l4?.addedCpuPer1000 !== undefined) {
       out.push({ target: `${id}: ≤ 0.06 vCPU per 1000 rps over plain Envoy`, figure: `+${fmt(l4.addedCpuPer1000, 4)} CPU·s per 1000 requests (${fmt(l4.cpuRatioToNone, 2)}× (a))`, ok: l4.addedCpuPer1000 <= 0.06 });
     }
@@ -143,7 +152,7 @@ function cell(s: Spread | undefined, digits: number): string {
 }
 
 export function table(f: CaseFigures[], v: Verdict[]): string {
-  const head = ["case", "proto", "CPU·s/1000 req", "×(a)", "×(b)", "RSS MiB", "+p50 µs", "+p90 µs", "+p99 µs", "max rps", "stream MB/s"];
+  const head = ["case", "proto", "CPU·s/1000 req", "×(a)", "×(b)", "RSS MiB", "+p50 µs", "+p90 µs", "+p99 µs", "max rps", "CPU·s/1000 conn", "stream MB/s"];
   const rows = f.map((x) => [
     `${x.group} ${x.id}`,
     x.protocol,
@@ -155,6 +164,7 @@ export function table(f: CaseFigures[], v: Verdict[]): string {
     x.addedLatencyUs ? x.addedLatencyUs.p90.toFixed(0) : "-",
     x.addedLatencyUs ? x.addedLatencyUs.p99.toFixed(0) : "-",
     cell(x.maxRps, 0),
+    cell(x.cpuPer1000Connections, 3),
     cell(x.streamMBps, 0),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

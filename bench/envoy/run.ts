@@ -75,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     rate: 1000,
     bodyBytes: 1024,
     streamSeconds: quick ? 2 : 3,
+    connectionSeconds: quick ? 1 : 2,
   };
   const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
   const cases = only ? CASES.filter((c) => only.includes(c.id)) : CASES;
@@ -112,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
   const v = verdicts(f);
   const report = {
     ...header,
-    settings: { ...settings, load: "h2load (nghttp2-client): POST with a 1 KiB body, 1 KiB answer; fixed rate: HTTP/1.1 10 connections, HTTP/2 2 connections × 10 streams; max: HTTP/1.1 16 connections, HTTP/2 4 × 32 streams; stream: one TCP connection from Node" },
+    settings: { ...settings, load: "h2load (nghttp2-client): POST with a 1 KiB body, 1 KiB answer; fixed rate: HTTP/1.1 10 connections, HTTP/2 2 connections × 10 streams; max: HTTP/1.1 16 connections, HTTP/2 4 × 32 streams; connection rate (TCP, CONNECT): 250 new connections/s, one request each (Connection: close); stream: one TCP connection from Node" },
     istioAnchors: ISTIO_ANCHORS,
     durationSeconds: Math.round((Date.now() - started) / 1000),
     loadAverageAtEnd: loadAverage(),
