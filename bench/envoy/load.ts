@@ -137,3 +137,37 @@ export function streamFor(host: string, port: number, durationS: number): Promis
     socket.on("error", reject);
   });
 }
+
+/**
+ * `total` connections at `perSecond`, each carrying one HTTP/1.1 POST with `Connection: close` and read to its end;
+ * how many were answered 200. (h2load reuses a connection the far end is closing now and then, so it is not used
+ * for this.)
+ */
+export async function connectionRate(host: string, port: number, total: number, perSecond: number, bodyBytes: number): Promise<{ answered200: number; failed: number }> {
+  const body = Buffer.alloc(bodyBytes, "b");
+  const request = Buffer.concat([
+    Buffer.from(`POST / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\nContent-Length: ${bodyBytes}\r\n\r\n`),
+    body,
+  ]);
+  const one = () => new Promise<boolean>((resolveOne) => {
+    const socket = connect(port, host);
+    let head = "";
+    socket.on("connect", () => socket.write(request));
+    socket.on("data", (d: Buffer) => {
+      if (head.length < 16) head += d.toString("latin1", 0, Math.min(d.length, 16));
+    });
+    socket.on("error", () => resolveOne(false));
+    socket.on("close", () => resolveOne(head.startsWith("HTTP/1.1 200")));
+  });
+  const started: Promise<boolean>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    started.push(one());
+  }
+  const results = await Promise.all(started);
+  const answered200 = results.filter(Boolean).length;
+  return { answered200, failed: total - answered200 };
+}

@@ -3,7 +3,7 @@
 import { startEnvoy, type EnvoyProcess } from "../../envoy/process.ts";
 import { repoRoot, type Envoy } from "../../envoy/provision.ts";
 import type { BenchCase } from "./cases.ts";
-import { percentile, runH2load, startSink, streamFor, type H2loadResult } from "./load.ts";
+import { connectionRate, percentile, runH2load, startSink, streamFor, type H2loadResult } from "./load.ts";
 import { cpuSeconds, pin, rssMiB } from "./proc.ts";
 import { ADDR, backendConfig, clientConfig, dutConfig, type Protocol } from "./topology.ts";
 
@@ -46,7 +46,7 @@ export interface CaseMeasurement {
   protocol: Protocol;
   fixed: FixedRun[];
   maxRps: number[];
-  /** TCP and CONNECT cases: Envoy CPU-seconds per 1000 new connections (one request each) at 250 connections/s. */
+  /** TCP and CONNECT cases: Envoy CPU-seconds per 1000 new connections (one request each) at 250 connections/s, from Node. */
   cpuPer1000Connections?: number[];
   /** MB/s of one TCP stream, when the case has stream runs. */
   streamMBps?: number[];
@@ -152,14 +152,14 @@ export async function measureCase(envoy: Envoy, backend: Backend, c: BenchCase, 
       for (let i = 0; i < s.runs; i++) {
         const d0 = await counter(dut, dutCounter);
         const cpu0 = cpuSeconds(pid);
-        const r = await runH2load({ url, protocol, requests: connections, clients: 10, rpsPerClient: 25, bodyBytes: s.bodyBytes, headers: ["Connection: close"], cpu: place.loadCpu });
+        const r = await connectionRate("127.0.0.1", ADDR.generatorPort, connections, 250, s.bodyBytes);
         const used = cpuSeconds(pid) - cpu0;
         await sleep(200);
         const opened = (await counter(dut, dutCounter)) - d0;
-        if (r.status["2xx"] !== connections || opened !== connections) {
-          throw new Error(`connection-rate run: ${connections} requests sent, ${r.status["2xx"]} answered 2xx, ${opened} connections (or tunnels) at the Envoy under test`);
+        if (r.answered200 !== connections || opened !== connections) {
+          throw new Error(`connection-rate run: ${connections} connections opened, ${r.answered200} answered 200, ${opened} connections (or tunnels) at the Envoy under test`);
         }
-        cpuPer1000Connections.push(used / (connections / 1000));
+        cpuPer1000Connections.push(used / (opened / 1000));
       }
     }
     return { id: c.id, protocol, fixed, maxRps, cpuPer1000Connections, startRssMiB: startRss, counters };
