@@ -70,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   const quick = values.quick ?? false;
   const settings: RunSettings = {
     runs: Number(values.runs ?? (quick ? 1 : 5)),
-    seconds: Number(values.seconds ?? (quick ? 3 : 4)),
+    seconds: Number(values.seconds ?? 3),
     maxSeconds: 2,
     rate: 1000,
     bodyBytes: 1024,
@@ -110,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
     await backend.stop();
   }
   const f = figures(measurements);
-  const v = verdicts(f);
+  const v = verdicts(f, 0.01 / ((settings.rate * settings.seconds) / 1000));
   const report = {
     ...header,
     settings: { ...settings, load: "h2load (nghttp2-client): POST with a 1 KiB body, 1 KiB answer; fixed rate: HTTP/1.1 10 connections, HTTP/2 2 connections × 10 streams; max: HTTP/1.1 16 connections, HTTP/2 4 × 32 streams; connection rate (TCP, CONNECT): 250 new connections/s, one request each (Connection: close); stream: one TCP connection from Node" },
