@@ -98,10 +98,15 @@ export async function measureCase(envoy: Envoy, backend: Backend, c: BenchCase, 
     const url = `http://127.0.0.1:${ADDR.generatorPort}`;
     const dutCounter = c.kind === "tcp" ? "tcp.dut.downstream_cx_total" : c.kind === "connect" ? "http.dut.downstream_rq_total" : "http.dut.downstream_rq_2xx";
     const counters = { sent: 0, answered2xx: 0, backendCounted: 0, dutCounted: 0, dutExpected: 0 };
+    // CPU is read right around the generator's run, so the admin requests for the counters are not part of it.
     const counted = async (run: () => Promise<H2loadResult>, clients: number) => {
       const b0 = await counter(backend.proc, "http.backend.downstream_rq_2xx");
       const d0 = await counter(dut!, dutCounter);
+      const cpu0 = cpuSeconds(pid);
+      const t0 = process.hrtime.bigint();
       const r = await run();
+      const used = cpuSeconds(pid) - cpu0;
+      const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
       await sleep(200);
       counters.sent += r.started;
       counters.answered2xx += r.status["2xx"];
@@ -109,19 +114,15 @@ export async function measureCase(envoy: Envoy, backend: Backend, c: BenchCase, 
       counters.dutCounted += (await counter(dut!, dutCounter)) - d0;
       // tcp: one DUT connection per generator connection; connect: one CONNECT per generator connection.
       counters.dutExpected += c.kind === "http" ? r.status["2xx"] : clients;
-      return r;
+      return { r, used, elapsed };
     };
     const fixedShape = loadShape(protocol, s.rate);
     // Warm-up: connections, the filters' first requests, Envoy's lazy allocations.
     await runH2load({ url, protocol, requests: s.rate, ...fixedShape, bodyBytes: s.bodyBytes, cpu: place.loadCpu });
     const fixed: FixedRun[] = [];
     for (let i = 0; i < s.runs; i++) {
-      const cpu0 = cpuSeconds(pid);
-      const t0 = process.hrtime.bigint();
       // Exactly rate × seconds requests at the fixed rate, every answer awaited: the counters can be compared exactly.
-      const r = await counted(() => runH2load({ url, protocol, requests: s.rate * s.seconds, ...fixedShape, bodyBytes: s.bodyBytes, cpu: place.loadCpu }), fixedShape.clients);
-      const used = cpuSeconds(pid) - cpu0;
-      const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+      const { r, used, elapsed } = await counted(() => runH2load({ url, protocol, requests: s.rate * s.seconds, ...fixedShape, bodyBytes: s.bodyBytes, cpu: place.loadCpu }), fixedShape.clients);
       fixed.push({
         requests: r.done,
         cpuSeconds: used,
