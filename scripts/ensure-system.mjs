@@ -16,6 +16,8 @@ export const REQUIRED = {
   iptables: "iptables",
   curl: "curl",
   nghttp: "nghttp2-client",
+  h2load: "nghttp2-client", // the load generator of npm run bench:envoy
+  taskset: "util-linux", // pins Envoy and the generator to their cores in npm run bench:envoy
   squid: "squid",
   setpriv: "util-linux",
   // test/packaging/oci.test.ts: images pushed to a loopback registry and pulled back

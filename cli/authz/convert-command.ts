@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { convertYaml, formatError, locate, type ConvertError, type PolicyEntry, type PolicyOrigin } from "./convert.ts";
 import { MODES, ROOT_IDS, treatPolicy, type Mode } from "./enforcement.ts";
+import { toEnvoyRbac } from "./envoy-rbac.ts";
 import { FILTER_WASM, verifyWithFilter } from "./verify.ts";
 
 export const CONVERT_USAGE = `usage: ambient-wasm authz convert <file.yaml>... --workload-namespace <ns> [options]
@@ -25,6 +26,12 @@ options:
   --dry-run                   set the plugin-wide dryRun flag
   --output, -o <file>         write the JSON there instead of stdout
   --no-verify                 do not load the result in build/identity-rbac.wasm (the workload may then be omitted)
+  --format identity-rbac|envoy-rbac
+                              identity-rbac (default): the plugin configuration; envoy-rbac: Envoy's native
+                              envoy.filters.http.rbac / envoy.filters.network.rbac filters as istiod would generate
+                              them for the workload ({"http_filters": [...], "network_filters": [...]}); with
+                              --mode l4 or connect the network filter follows ztunnel's meaning of DENY rules
+                              that have only HTTP conditions (never fire) instead of the sidecar's (deny all)
   -h, --help                  this help
 
 What converts and how, and the plugin configuration format: cli/README.md ("ambient-wasm authz convert") and
@@ -43,6 +50,7 @@ interface Options {
   dryRun: boolean;
   output?: string;
   verify: boolean;
+  format: "identity-rbac" | "envoy-rbac";
 }
 
 export function parseLabel(kv: string): [string, string] | null {
@@ -67,6 +75,7 @@ function parseOptions(args: string[]): Options | string {
         "dry-run": { type: "boolean" },
         output: { type: "string", short: "o" },
         "no-verify": { type: "boolean" },
+        format: { type: "string" },
       },
     });
   } catch (e) {
@@ -88,7 +97,13 @@ function parseOptions(args: string[]): Options | string {
     dryRun: v["dry-run"] ?? false,
     output: v.output,
     verify: !v["no-verify"],
+    format: (v.format ?? "identity-rbac") as Options["format"],
   };
+  if (o.format !== "identity-rbac" && o.format !== "envoy-rbac") return `--format must be identity-rbac or envoy-rbac, got "${v.format}"`;
+  if (o.format === "envoy-rbac") {
+    if (!o.workloadNamespace) return "--format envoy-rbac needs --workload-namespace (istiod generates the filters for one workload)";
+    o.verify = false;
+  }
   for (const kv of v["workload-label"] ?? []) {
     const label = parseLabel(kv);
     if (!label) return `--workload-label expects key=value, got "${kv}"`;
@@ -187,6 +202,22 @@ export async function convertCommand(args: string[]): Promise<number> {
   }
   if (errors.length === 0 && output.length === 0) {
     notes.push("no AuthorizationPolicy to enforce: the configuration has no policies, so identity-rbac allows every request (as Istio does without policies)");
+  }
+
+  if (opts.format === "envoy-rbac" && errors.length === 0) {
+    const rbac = toEnvoyRbac(output.map((p) => p.entry), {
+      workload: { namespace: opts.workloadNamespace!, labels: opts.workloadLabels },
+      rootNamespace: opts.rootNamespace,
+      networkSemantics: opts.mode === "l7" ? "sidecar" : "ztunnel",
+    });
+    for (const n of notes) console.error(`note: ${n}`);
+    for (const n of rbac.notes) console.error(`note: ${n}`);
+    for (const w of warnings.sort(byPosition(opts.files, false))) console.error(formatError({ ...w, message: `warning: ${w.message}` }));
+    if (opts.strict && warnings.length > 0) return 1;
+    const text = JSON.stringify({ http_filters: rbac.http, network_filters: rbac.network }, null, 2) + "\n";
+    if (opts.output) writeFileSync(opts.output, text);
+    else process.stdout.write(text);
+    return 0;
   }
 
   let verified = false;

@@ -48,6 +48,8 @@ export interface ZtunnelMeshOptions {
   nodeADeploy?: DeployParams;
   /** Dual stack: IPv6 twins of every address (ZTUNNEL_MESH.v6), capture for both families, configs deployed dual-stack. */
   ipv6?: boolean;
+  /** Worker threads of both ztunnels (default 1). */
+  concurrency?: number;
 }
 
 export interface ZtunnelMesh {
@@ -122,8 +124,8 @@ export async function startZtunnelMesh(options: ZtunnelMeshOptions): Promise<Ztu
     ]);
     started.push(server, outside);
     const [ztunnelA, ztunnelB] = await Promise.all([
-      startProxy({ envoy: options.envoy, node: nodeA, config: "envoy-configs/ztunnel.yaml", deploy: { ...options.nodeADeploy, ...(dualStack ? { dualStack } : {}) } }),
-      startProxy({ envoy: options.envoy, node: nodeB, config: "envoy-configs/ztunnel.yaml", deploy: { ...options.nodeBDeploy, ...(dualStack ? { dualStack } : {}) } }),
+      startProxy({ envoy: options.envoy, node: nodeA, config: "envoy-configs/ztunnel.yaml", deploy: { ...options.nodeADeploy, ...(dualStack ? { dualStack } : {}) }, concurrency: options.concurrency }),
+      startProxy({ envoy: options.envoy, node: nodeB, config: "envoy-configs/ztunnel.yaml", deploy: { ...options.nodeBDeploy, ...(dualStack ? { dualStack } : {}) }, concurrency: options.concurrency }),
     ].map((p) => p.then((proxy) => (started.push(proxy), proxy))));
     return { net, nodeA, nodeB, ext, ztunnelA, ztunnelB, server, outside, stop: stopAll };
   } catch (e) {

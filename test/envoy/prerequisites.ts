@@ -40,3 +40,12 @@ export function namespacesPrerequisite(): Prerequisite<true> {
     return true as const;
   });
 }
+
+/** A command on PATH (e.g. h2load from Debian's nghttp2-client, installed by scripts/ensure-system.mjs). */
+export function commandPrerequisite(command: string, debianPackage: string): Prerequisite<string> {
+  return settle(command, () => {
+    const r = spawnSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`${command} is not on PATH (Debian: apt-get install ${debianPackage}; npm run e2e installs it)`);
+    return r.stdout.trim();
+  });
+}
