@@ -7,10 +7,10 @@
 import type { Envoy } from "../provision.ts";
 import { startApps, type Apps } from "./apps.ts";
 import { startSquid, type ForwardProxy } from "./forward-proxy.ts";
-import { Network, removeStaleNamespaces, type Node } from "./net.ts";
+import type { Network, Node } from "./net.ts";
+import { openTopology } from "./topology.ts";
 import { startProxy, type MeshProxy } from "./proxy.ts";
 import { issueServerCertificate, type WebPki } from "./web-pki.ts";
-import { checkArtifacts } from "./ztunnel.ts";
 
 export const EGRESS_MESH = {
   client: "10.77.1.10",
@@ -32,15 +32,8 @@ export interface EgressMesh {
 }
 
 export async function startEgressMesh(options: { envoy: Envoy }): Promise<EgressMesh> {
-  checkArtifacts();
-  removeStaleNamespaces();
   const m = EGRESS_MESH;
-  const net = new Network();
-  const started: Array<{ stop(): Promise<void> }> = [];
-  const stopAll = async () => {
-    await Promise.allSettled(started.splice(0).reverse().map((s) => s.stop()));
-    net.destroy();
-  };
+  const { net, started, stopAll } = openTopology();
   try {
     const client = net.addNode({ tag: "cli", addresses: [`${m.client}/16`] });
     const gateway = net.addNode({ tag: "gw", addresses: [`${m.gateway}/16`] });

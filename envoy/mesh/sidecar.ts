@@ -7,9 +7,9 @@
 import type { Envoy } from "../provision.ts";
 import { startApps, type Apps } from "./apps.ts";
 import type { DeployParams } from "./deploy.ts";
-import { Network, removeStaleNamespaces, type Node } from "./net.ts";
+import type { Network, Node } from "./net.ts";
+import { openTopology } from "./topology.ts";
 import { capture, startProxy, type MeshProxy } from "./proxy.ts";
-import { checkArtifacts } from "./ztunnel.ts";
 
 export const SIDECAR_MESH = {
   pod: "10.77.0.20",
@@ -30,15 +30,8 @@ export interface SidecarMesh {
 }
 
 export async function startSidecarMesh(options: { envoy: Envoy; deploy?: DeployParams }): Promise<SidecarMesh> {
-  checkArtifacts();
-  removeStaleNamespaces();
   const m = SIDECAR_MESH;
-  const net = new Network();
-  const started: Array<{ stop(): Promise<void> }> = [];
-  const stopAll = async () => {
-    await Promise.allSettled(started.splice(0).reverse().map((s) => s.stop()));
-    net.destroy();
-  };
+  const { net, started, stopAll } = openTopology();
   try {
     const pod = net.addNode({ tag: "pod", addresses: [`${m.pod}/24`] });
     const client = net.addNode({ tag: "cli", addresses: [`${m.client}/24`] });

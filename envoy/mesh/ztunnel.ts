@@ -10,12 +10,12 @@
 //
 // The workload table, policies and the service VIP 10.96.0.20:8000 → 80 are the shipped config's; the addresses
 // above are the ones it names, so both nodes run envoy-configs/ztunnel.yaml as shipped (deploy.ts for anything else).
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, type Envoy } from "../provision.ts";
+import type { Envoy } from "../provision.ts";
 import { startApps, type Apps } from "./apps.ts";
 import type { DeployParams } from "./deploy.ts";
-import { Network, removeStaleNamespaces, type Node } from "./net.ts";
+import type { Network, Node } from "./net.ts";
+import { openTopology } from "./topology.ts";
 import { capture, startProxy, type MeshProxy } from "./proxy.ts";
 
 export const ZTUNNEL_MESH = {
@@ -66,38 +66,11 @@ export interface ZtunnelMesh {
   stop(): Promise<void>;
 }
 
-export const CERT_DIR = join(repoRoot, "envoy-configs/certs");
-
-export function certFile(identity: string, part: "cert" | "key"): string {
-  return join(CERT_DIR, `${identity}-${part}.pem`);
-}
-
-/** Fails early with the fix when `npm run build` / `npm run certs` have not run. */
-export function checkArtifacts(): void {
-  for (const f of ["build/hbone-outbound.wasm", "build/hbone-inbound.wasm", "build/identity-rbac.wasm", "build/istio-stats.wasm"]) {
-    try {
-      readFileSync(join(repoRoot, f));
-    } catch {
-      throw new Error(`${f} is missing: run \`npm run build\``);
-    }
-  }
-  try {
-    readFileSync(join(CERT_DIR, "root-cert.pem"));
-  } catch {
-    throw new Error("envoy-configs/certs/ is missing: run `npm run certs`");
-  }
-}
+export { CERT_DIR, certFile, checkArtifacts } from "./topology.ts";
 
 export async function startZtunnelMesh(options: ZtunnelMeshOptions): Promise<ZtunnelMesh> {
-  checkArtifacts();
-  removeStaleNamespaces();
   const m = ZTUNNEL_MESH;
-  const net = new Network();
-  const started: Array<{ stop(): Promise<void> }> = [];
-  const stopAll = async () => {
-    await Promise.allSettled(started.splice(0).reverse().map((s) => s.stop()));
-    net.destroy();
-  };
+  const { net, started, stopAll } = openTopology();
   try {
     const v6 = options.ipv6 ? m.v6 : null;
     const withV6 = (list: string[], prefix: string) => (v6 ? [...list, ...list.map((a) => `${v6[a.split("/")[0]]}${a.includes("/") ? prefix : ""}`)] : list);

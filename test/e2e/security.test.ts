@@ -28,7 +28,7 @@ describe.each(realEnvoys())("issue 14 in real Envoy $version", ({ envoy, missing
     });
     expect(r).toMatchObject({ status: 200, received: "xff forged" });
     // %DOWNSTREAM_REMOTE_ADDRESS% is what source.address (ipBlocks, peer labels) reads: the TCP peer, not the header.
-    const connect = await mesh.ztunnelB.waitForLog("ztunnel_hbone", (c) => c.authority === `${M.httpbinPod}:${M.ports.echo}` && c.response_code === 200);
+    const connect = await mesh.ztunnelB.waitForLog("ztunnel_hbone", (c) => c.authority === `${M.httpbinPod}:${M.ports.echo}` && Number(c.response_code) === 200);
     expect(String(connect.downstream)).toMatch(new RegExp(`^${M.ext.replace(/\./g, "\\.")}:\\d+$`));
     expect(String(connect.downstream).startsWith(`${M.sleep}:`)).toBe(false);
   });
