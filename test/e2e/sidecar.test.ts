@@ -102,7 +102,11 @@ describe.each(realEnvoys())("sidecar.yaml, captured both ways, real Envoy $versi
     expect(ok).toMatchObject({ ok: true, received: "over mTLS" });
     const plain = await nodeClient(mesh.client, { kind: "tcp", host: M.pod, port: M.ports.echo, data: "plaintext" });
     expect(plain).toMatchObject({ ok: false, received: "" });
-    expect(mesh.app.received().filter((r) => r.kind === "echo").map((r) => r.data).sort()).toEqual(["", "over mTLS"]);
+    // Not a byte of the denied connection reaches the app. Whether the app sees an empty connection open and close
+    // first depends on whether tcp_proxy's upstream connect finished before identity-rbac closed on the first byte
+    // (observed both ways on 1.36.2), so only the data is asserted.
+    const echoed = mesh.app.received().filter((r) => r.kind === "echo").map((r) => r.data);
+    expect(echoed.filter((d) => d !== "")).toEqual(["over mTLS"]);
     expect(await metric("identity_rbac_l4_allowed", {})).toBe(1);
     expect(await metric("identity_rbac_l4_denied", {})).toBe(1);
     // The principal is known only after the TLS handshake, i.e. after proxy_on_new_connection (found by running
