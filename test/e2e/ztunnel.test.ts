@@ -172,9 +172,9 @@ describe.each(realEnvoys())("ztunnel.yaml, two nodes, real Envoy $version", ({ v
     const log = await mesh.ztunnelB.waitForLog("ztunnel_inbound_plaintext", (x) => x.source.startsWith(`${M.ext}:`));
     expect(log).toMatchObject({ original_dst: `${M.httpbinPod}:${M.ports.echo}`, upstream_host: `${M.httpbinPod}:${M.ports.echo}` });
     expect(await metric("B", "identity_rbac_l4_denied", {})).toBe(1);
-    // Found by running real Envoy: tcp_proxy has dialled the app before identity-rbac saw the first byte, so the app
-    // sees a connection open and close, with nothing on it (envoy-configs/README.md "Found by running real Envoy").
-    await mesh.server.waitFor((x) => x.kind === "echo" && x.data === "" && x.peer.startsWith(`${M.httpbinPod}:`));
+    // Found by running real Envoy: tcp_proxy may have dialled the app before identity-rbac saw the first byte, so the
+    // app can see a connection open and close, with nothing on it (envoy-configs/README.md "Found by running real
+    // Envoy"); whether it does is a race, so only the data is asserted.
     expect(mesh.server.received().some((x) => x.data === "plaintext from outside")).toBe(false);
     await closed("B", PLAINTEXT_LABELS, 1);
   });
