@@ -3,20 +3,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { command } from "../../cli/authz.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
+import { captureOutput } from "./captured-output.ts";
 
-let out = "";
-let err = "";
-beforeEach(() => {
-  out = "";
-  err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void (out += a.join(" ") + "\n"));
-  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void (err += a.join(" ") + "\n"));
-});
-afterEach(() => vi.restoreAllMocks());
+const output = captureOutput();
 
 beforeAll(async () => {
   await compileAssemblyScript("filters/identity-rbac/filter.ts", "build/identity-rbac.wasm");
@@ -58,10 +50,10 @@ const denyAdmin = policy("deny-admin", `  action: DENY
 `);
 
 async function check(file: string, ...args: string[]): Promise<Record<string, any>> {
-  out = "";
+  output.out = "";
   const code = await command(["check", "--policies", file, "--workload", "foo/app=httpbin", "--port", "8000", "--json", ...args]);
-  expect(code, err).toBe(0);
-  return JSON.parse(out);
+  expect(code, output.err).toBe(0);
+  return JSON.parse(output.out);
 }
 
 describe("authz check", () => {
@@ -99,12 +91,12 @@ describe("authz check", () => {
     ]);
     expect(byName["foo/allow-nothing"]).toMatchObject({ applied: true, matched: false, note: "no rules: matches nothing" });
     // The method is not the first failure of allow-get: the source is checked first, as the filter does.
-    out = "";
+    output.out = "";
     expect(await command(["check", "--policies", file, "--workload", "foo/app=httpbin", "--port", "8000", "--from", SLEEP, "--method", "POST", "--path", "/info"])).toBe(0);
-    expect(out).toContain("DENY (mode l7, identity-rbac-l7: local reply 403 (rbac_access_denied_matched_policy[none]))");
-    expect(out).toContain("decided by: default deny: ALLOW policies apply to the workload and none of their rules matched");
-    expect(out).toContain(`foo/allow-get (ALLOW) at ${file}:4:9: rule 0: to[0].operation.methods ["GET"] vs method POST`);
-    expect(out).toContain(`foo/allow-nothing (ALLOW) at ${file}:`);
+    expect(output.out).toContain("DENY (mode l7, identity-rbac-l7: local reply 403 (rbac_access_denied_matched_policy[none]))");
+    expect(output.out).toContain("decided by: default deny: ALLOW policies apply to the workload and none of their rules matched");
+    expect(output.out).toContain(`foo/allow-get (ALLOW) at ${file}:4:9: rule 0: to[0].operation.methods ["GET"] vs method POST`);
+    expect(output.out).toContain(`foo/allow-nothing (ALLOW) at ${file}:`);
   });
 
   it("no policy applies: allowed by default, and says why each policy did not apply", async () => {
@@ -151,14 +143,14 @@ describe("authz check", () => {
   it("never invents what a policy reads, and rejects HTTP options outside mode l7", async () => {
     const file = yamlFile(policy("ip", `  rules:\n  - from:\n    - source: {ipBlocks: ["10.0.0.0/8"]}\n`));
     expect(await command(["check", "--policies", file, "--workload", "foo", "--from", SLEEP, "--port", "80"])).toBe(2);
-    expect(err).toContain("a policy reads the client address (ipBlocks, remoteIpBlocks, source.ip or remote.ip): pass --source-ip <ip>");
+    expect(output.err).toContain("a policy reads the client address (ipBlocks, remoteIpBlocks, source.ip or remote.ip): pass --source-ip <ip>");
     const x = await check(file, "--from", SLEEP, "--source-ip", "10.1.2.3");
     expect(x).toMatchObject({ decision: "allow", decidedBy: { policy: "foo/ip", rule: 0 } });
     const y = await check(file, "--from", SLEEP, "--source-ip", "192.168.1.1");
     expect(y.policies[0].firstFailedClause).toMatchObject({ clause: "from[0].source.ipBlocks", compared: "source 192.168.1.1" });
     const dst = yamlFile(policy("dst", `  rules:\n  - when:\n    - {key: destination.ip, values: ["10.0.0.5"]}\n`));
     expect(await command(["check", "--policies", dst, "--workload", "foo", "--from", SLEEP, "--port", "80"])).toBe(2);
-    expect(err).toContain("pass --destination-ip <ip>");
+    expect(output.err).toContain("pass --destination-ip <ip>");
     expect(await command(["check", "--policies", file, "--workload", "foo", "--from", SLEEP, "--port", "80", "--mode", "l4", "--method", "GET"])).toBe(2);
     expect(await command(["check", "--policies", file, "--workload", "foo", "--from", SLEEP])).toBe(2);
     expect(await command(["check", "--policies", file, "--workload", "foo", "--from", "sleep", "--port", "80"])).toBe(2);
@@ -167,7 +159,7 @@ describe("authz check", () => {
   it("fails with the file position when the policies are invalid", async () => {
     const file = yamlFile(policy("bad", `  rules:\n  - to:\n    - operation: {ports: ["http"]}\n`));
     expect(await command(["check", "--policies", file, "--workload", "foo", "--from", SLEEP, "--port", "80"])).toBe(1);
-    expect(err).toContain(`${file}:9:27: document 1: spec.rules[0].to[0].operation.ports[0]: bad port "http"`);
-    expect(out).toBe("");
+    expect(output.err).toContain(`${file}:9:27: document 1: spec.rules[0].to[0].operation.ports[0]: bad port "http"`);
+    expect(output.out).toBe("");
   });
 });

@@ -6,20 +6,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { command } from "../../cli/authz.ts";
 import { compileAssemblyScript } from "../../scripts/asc.mjs";
+import { captureOutput } from "./captured-output.ts";
 
-let out = "";
-let err = "";
-beforeEach(() => {
-  out = "";
-  err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void (out += a.join(" ") + "\n"));
-  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void (err += a.join(" ") + "\n"));
-});
-afterEach(() => vi.restoreAllMocks());
+const output = captureOutput();
 
 beforeAll(async () => {
   await compileAssemblyScript("filters/identity-rbac/filter.ts", "build/identity-rbac.wasm");
@@ -39,11 +31,11 @@ function policy(name: string, spec: string, namespace = "foo"): string {
 }
 
 const WL = ["--workload-namespace", "foo"];
-const warnings = () => err.split("\n").filter((l) => l.includes(": warning: "));
+const warnings = () => output.err.split("\n").filter((l) => l.includes(": warning: "));
 
 async function convert(file: string, mode: string, ...extra: string[]): Promise<number> {
-  out = "";
-  err = "";
+  output.out = "";
+  output.err = "";
   return command(["convert", file, ...WL, "--mode", mode, ...extra]);
 }
 
@@ -72,19 +64,19 @@ describe("ALLOW rules with HTTP attributes are left out at L4 and CONNECT (handl
         `allows less than written (more restrictive than requested). HTTP rules are enforced by a waypoint (identity-rbac-l7)`);
       expect(w).toContainEqual(expect.stringContaining(`9:3: document 1: spec.rules: warning: policy foo/allow-http: no rule is left in mode ${mode}; the policy still applies`));
       expect(w).toHaveLength(2);
-      expect(JSON.parse(out).policies).toHaveLength(1);
+      expect(JSON.parse(output.out).policies).toHaveLength(1);
     }
     expect(await convert(file, "l7")).toBe(0);
     expect(warnings()).toEqual([]);
-    expect(err).toContain("note: verified: build/identity-rbac.wasm loads it as identity-rbac-l7 (mode l7)");
+    expect(output.err).toContain("note: verified: build/identity-rbac.wasm loads it as identity-rbac-l7 (mode l7)");
   });
 
   it("the warning is what the filter does: the request L7 allows is denied at L4 by default", async () => {
     const file = yamlFile(allowWithHttp);
     const ask = async (...a: string[]) => {
-      out = "";
+      output.out = "";
       expect(await command(["check", "--policies", file, "--workload", "foo", "--from", "spiffe://cluster.local/ns/foo/sa/sleep", "--port", "8000", "--json", ...a])).toBe(0);
-      return JSON.parse(out);
+      return JSON.parse(output.out);
     };
     const l7 = await ask("--method", "GET", "--path", "/info/1", "--header", "x-user=alice");
     expect(l7.decision).toBe("allow");
@@ -148,9 +140,9 @@ describe("DENY policies lose their HTTP attributes at L4 (handleRule keeps the r
     expect(warnings()).toEqual([expect.stringContaining("warning: policy foo/deny-post rule 0: ztunnel does not support HTTP attributes (found: methods); " +
       "in mode l4 this DENY rule is enforced without them, so it denies more than written (more restrictive than requested)")]);
     // The filter agrees: any connection to port 8000 is denied at L4.
-    out = "";
+    output.out = "";
     expect(await command(["check", "--policies", file, "--workload", "foo", "--from", "plaintext", "--port", "8000", "--mode", "l4", "--json"])).toBe(0);
-    expect(JSON.parse(out)).toMatchObject({ decision: "deny", decidedBy: { policy: "foo/deny-post", rule: 0 } });
+    expect(JSON.parse(output.out)).toMatchObject({ decision: "deny", decidedBy: { policy: "foo/deny-post", rule: 0 } });
   });
 
   it("a policy with nothing enforceable left has no effect", async () => {
@@ -172,9 +164,9 @@ describe("DENY policies lose their HTTP attributes at L4 (handleRule keeps the r
     expect(w).toContainEqual(expect.stringContaining("spec.rules[0]: warning: policy foo/deny-admin rule 0: ztunnel does not support HTTP attributes (found: paths); in mode connect nothing enforceable is left of this DENY rule, so it never denies"));
     expect(w).toContainEqual(expect.stringContaining("spec.rules[1]: warning: policy foo/deny-admin rule 1: ztunnel does not support HTTP attributes (found: request.headers[x-admin]); in mode connect nothing enforceable is left"));
     expect(w).toContainEqual(expect.stringContaining("spec.rules: warning: policy foo/deny-admin: after leaving out the HTTP attributes no rule can fire in mode connect; this DENY policy has no effect there"));
-    out = "";
+    output.out = "";
     expect(await command(["check", "--policies", file, "--workload", "foo", "--from", "spiffe://cluster.local/ns/bar/sa/x", "--port", "80", "--mode", "connect", "--json"])).toBe(0);
-    const x = JSON.parse(out);
+    const x = JSON.parse(output.out);
     expect(x.decision).toBe("allow");
     expect(x.policies[0].rules.map((r: { clause: string }) => r.clause)).toEqual(["to[0].operation.(dropped)", "when[0].(dropped)"]);
   });
@@ -189,14 +181,14 @@ describe("CUSTOM, AUDIT and waypoint policies", () => {
     for (const mode of ["l4", "connect"]) {
       expect(await convert(file, mode)).toBe(0);
       expect(warnings()).toEqual([`${file}:7:11: document 1: spec.action: warning: policy foo/ext-authz skipped: ztunnel does not support the CUSTOM action (istiod leaves it out of what it sends a ztunnel node); external authorization needs a waypoint`]);
-      expect(JSON.parse(out).policies.map((p: { name: string }) => p.name)).toEqual(["allow-all"]);
+      expect(JSON.parse(output.out).policies.map((p: { name: string }) => p.name)).toEqual(["allow-all"]);
     }
     expect(await convert(file, "l7")).toBe(1);
-    expect(out).toBe("");
-    expect(err).toContain(`${file}:7:11: document 1: spec.action: action CUSTOM (external authorization) is not supported by identity-rbac; pass --skip-unsupported`);
+    expect(output.out).toBe("");
+    expect(output.err).toContain(`${file}:7:11: document 1: spec.action: action CUSTOM (external authorization) is not supported by identity-rbac; pass --skip-unsupported`);
     expect(await convert(file, "l7", "--skip-unsupported")).toBe(0);
     expect(warnings()[0]).toContain("warning: policy foo/ext-authz skipped (--skip-unsupported)");
-    expect(JSON.parse(out).policies).toHaveLength(1);
+    expect(JSON.parse(output.out).policies).toHaveLength(1);
   });
 
   it("AUDIT and targetRef policies get a note at L4, not a warning", async () => {
@@ -204,23 +196,23 @@ describe("CUSTOM, AUDIT and waypoint policies", () => {
       policy("waypoint", `  targetRefs:\n  - {kind: Service, group: "", name: httpbin}\n  rules:\n  - to:\n    - operation: {methods: ["GET"]}\n`));
     expect(await convert(file, "l4")).toBe(0);
     expect(warnings()).toEqual([]);
-    expect(err).toContain("note: " + `${file}:7:11: document 1: spec.action: policy foo/audit: ztunnel does not receive AUDIT policies`);
-    expect(err).toContain("policy foo/waypoint is attached to a waypoint (targetRef): mode l4 ignores it, as ztunnel does");
+    expect(output.err).toContain("note: " + `${file}:7:11: document 1: spec.action: policy foo/audit: ztunnel does not receive AUDIT policies`);
+    expect(output.err).toContain("policy foo/waypoint is attached to a waypoint (targetRef): mode l4 ignores it, as ztunnel does");
   });
 
   it("--strict turns warnings into errors and prints nothing", async () => {
     const file = yamlFile(custom);
     expect(await convert(file, "l4", "--strict")).toBe(1);
-    expect(out).toBe("");
-    expect(err).toContain(`${file}:7:11: document 1: spec.action: policy foo/ext-authz skipped: ztunnel does not support the CUSTOM action`);
-    expect(err).toContain("(--strict)");
-    expect(err).not.toContain("verified");
+    expect(output.out).toBe("");
+    expect(output.err).toContain(`${file}:7:11: document 1: spec.action: policy foo/ext-authz skipped: ztunnel does not support the CUSTOM action`);
+    expect(output.err).toContain("(--strict)");
+    expect(output.err).not.toContain("verified");
   });
 
   it("without --mode, says which mode it used and how many policies change at a ztunnel node", async () => {
     const file = yamlFile(policy("p", `  rules:\n  - to:\n    - operation: {methods: ["GET"]}\n`));
     expect(await command(["convert", file, ...WL])).toBe(0);
-    expect(err).toContain("note: mode l7 (identity-rbac-l7, the HTTP filter of a sidecar or waypoint) is the default; a ztunnel-style node runs --mode l4 or --mode connect, where 1 of these policies would mean something else");
+    expect(output.err).toContain("note: mode l7 (identity-rbac-l7, the HTTP filter of a sidecar or waypoint) is the default; a ztunnel-style node runs --mode l4 or --mode connect, where 1 of these policies would mean something else");
   });
 });
 
@@ -228,21 +220,21 @@ describe("verification never invents input", () => {
   it("without --workload-namespace: a usage error naming the flag, and no 'verified'", async () => {
     const file = yamlFile(policy("p", `  rules:\n  - {}\n`));
     expect(await command(["convert", file])).toBe(2);
-    expect(err).toContain("identity-rbac refuses a configuration without a workload, so there is nothing to verify: pass --workload-namespace <ns>");
-    expect(err).not.toContain("verified");
-    expect(out).toBe("");
+    expect(output.err).toContain("identity-rbac refuses a configuration without a workload, so there is nothing to verify: pass --workload-namespace <ns>");
+    expect(output.err).not.toContain("verified");
+    expect(output.out).toBe("");
     // --no-verify prints the policies alone, and says nothing was verified.
     expect(await command(["convert", file, "--no-verify", "--mode", "l4"])).toBe(0);
-    expect(JSON.parse(out)).toEqual({ policies: [{ name: "p", namespace: "foo", spec: { rules: [{}] } }] });
-    expect(err).not.toContain("verified");
+    expect(JSON.parse(output.out)).toEqual({ policies: [{ name: "p", namespace: "foo", spec: { rules: [{}] } }] });
+    expect(output.err).not.toContain("verified");
   });
 
   it("an empty List (kubectl get with no policies) is the allow-all configuration, with a note", async () => {
     const file = yamlFile(`apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: ""\n`);
     expect(await convert(file, "l4")).toBe(0);
-    expect(JSON.parse(out)).toEqual({ workload: { namespace: "foo", labels: {} }, policies: [] });
-    expect(err).toContain("note: no AuthorizationPolicy to enforce: the configuration has no policies, so identity-rbac allows every request");
-    expect(err).toContain("note: verified: build/identity-rbac.wasm loads it as identity-rbac-l4 (mode l4)");
+    expect(JSON.parse(output.out)).toEqual({ workload: { namespace: "foo", labels: {} }, policies: [] });
+    expect(output.err).toContain("note: no AuthorizationPolicy to enforce: the configuration has no policies, so identity-rbac allows every request");
+    expect(output.err).toContain("note: verified: build/identity-rbac.wasm loads it as identity-rbac-l4 (mode l4)");
   });
 });
 
@@ -256,8 +248,8 @@ describe("every error of every document in one run", () => {
       policy("fine", `  rules:\n  - {}\n`),
     ].join("\n---\n"));
     expect(await convert(file, "l7")).toBe(1);
-    expect(out).toBe("");
-    const lines = err.trim().split("\n").filter((l) => !l.startsWith("note:"));
+    expect(output.out).toBe("");
+    const lines = output.err.trim().split("\n").filter((l) => !l.startsWith("note:"));
     for (const l of lines) expect(l).toMatch(new RegExp(`^${file.replace(/[.\\/]/g, "\\$&")}:\\d+:\\d+: document \\d: `));
     expect(lines.some((l) => /:7:\d+: document 1: YAML: /.test(l))).toBe(true);
     expect(lines).toContain(`${file}:19:17: document 2: spec.rules[0].to[0].operation.method: unknown field "method"`);
@@ -274,7 +266,7 @@ describe("every error of every document in one run", () => {
     const docs = Array.from({ length: 25 }, (_, i) => policy(`p${i}`, `  rules:\n  - to:\n    - operation:\n        ports: ["x${i}"]\n`));
     const file = yamlFile(docs.join("\n---\n"));
     expect(await convert(file, "l4")).toBe(1);
-    const lines = err.trim().split("\n").filter((l) => l.includes("bad port"));
+    const lines = output.err.trim().split("\n").filter((l) => l.includes("bad port"));
     expect(lines).toHaveLength(25);
     expect(lines[24]).toContain(`document 25: spec.rules[0].to[0].operation.ports[0]: bad port "x24"`);
   });
