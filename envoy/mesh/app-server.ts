@@ -58,45 +58,36 @@ function record(spec: AppSpec, kind: "http1" | "http2" | "https", req: IncomingM
   };
 }
 
+/**
+ * The HTTP servers' one answer: record the request, read it whole, then 200 with `hello from <name>` and what was
+ * received (with a content-length on HTTP/1.1, as HTTP/2 frames the body itself).
+ */
+function answerHello(spec: AppSpec, kind: "http1" | "https" | "http2", contentLength: boolean) {
+  return (req: IncomingMessage | Http2ServerRequest, res: { writeHead(status: number, headers: Record<string, string | number>): unknown; end(body: string): unknown }) => {
+    const r = record(spec, kind, req);
+    emit(r);
+    req.resume();
+    req.on("end", () => {
+      const body = JSON.stringify({ hello: `hello from ${spec.name}`, received: r }) + "\n";
+      res.writeHead(200, contentLength ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : { "content-type": "application/json" });
+      res.end(body);
+    });
+  };
+}
+
 function start(spec: AppSpec): void {
   const host = spec.host ?? "0.0.0.0";
   if (spec.http1 !== undefined) {
     const port = spec.http1;
-    createHttp1Server((req, res) => {
-      const r = record(spec, "http1", req);
-      emit(r);
-      req.resume();
-      req.on("end", () => {
-        const body = JSON.stringify({ hello: `hello from ${spec.name}`, received: r }) + "\n";
-        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-        res.end(body);
-      });
-    }).listen(port, host, () => emit({ listening: "http1", port }));
+    createHttp1Server(answerHello(spec, "http1", true)).listen(port, host, () => emit({ listening: "http1", port }));
   }
   if (spec.https !== undefined) {
     const { port, cert, key } = spec.https;
-    createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
-      const r = record(spec, "https", req);
-      emit(r);
-      req.resume();
-      req.on("end", () => {
-        const body = JSON.stringify({ hello: `hello from ${spec.name}`, received: r }) + "\n";
-        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-        res.end(body);
-      });
-    }).listen(port, host, () => emit({ listening: "https", port }));
+    createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key) }, answerHello(spec, "https", true)).listen(port, host, () => emit({ listening: "https", port }));
   }
   if (spec.http2 !== undefined) {
     const port = spec.http2;
-    createHttp2Server((req, res) => {
-      const r = record(spec, "http2", req);
-      emit(r);
-      req.resume();
-      req.on("end", () => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ hello: `hello from ${spec.name}`, received: r }) + "\n");
-      });
-    }).listen(port, host, () => emit({ listening: "http2", port }));
+    createHttp2Server(answerHello(spec, "http2", false)).listen(port, host, () => emit({ listening: "http2", port }));
   }
   if (spec.grpc !== undefined) {
     const port = spec.grpc;
