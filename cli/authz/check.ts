@@ -6,9 +6,8 @@
 // forwarded); the deciding rule is the filter's decision log line; the per-rule explanation is the filter's
 // trace lines (filters/identity-rbac/explain.ts). This module reads the arguments and the policies;
 // explanation.ts runs the request and reads the filter's answer back; explanation-text.ts prints it.
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { convertYaml, formatError, locate, type ConvertError, type PolicyEntry, type PolicyOrigin } from "./convert.ts";
+import { convertFile, formatError, locate, type ConvertError, type PolicyEntry, type PolicyOrigin } from "./convert.ts";
 import { parseLabel } from "./convert-command.ts";
 import { MODES, httpAttributes, treatPolicy, type Mode } from "./enforcement.ts";
 import { explain, type Explanation, type Request } from "./explanation.ts";
@@ -118,14 +117,7 @@ export async function checkCommand(args: string[]): Promise<number> {
   const entries: { entry: PolicyEntry; origin: PolicyOrigin }[] = [];
   const skippedRules = new Map<string, Map<number, string[]>>();
   for (const file of v.policies) {
-    let text: string;
-    try {
-      text = file === "-" ? readFileSync(0, "utf8") : readFileSync(file, "utf8");
-    } catch (e) {
-      errors.push({ file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-      continue;
-    }
-    const r = convertYaml(file, text, v.namespace ?? "default");
+    const r = convertFile(file, v.namespace ?? "default");
     errors.push(...r.errors);
     r.policies.forEach((entry, i) => {
       const origin = r.origins[i];

@@ -1,9 +1,9 @@
 // `ambient-wasm authz convert <file.yaml>...`: Kubernetes AuthorizationPolicy YAML → identity-rbac plugin
 // configuration JSON (stdout, or --output) for one enforcement point (--mode). Exit 0 on success, 1 when any
 // document is rejected (every error of every document, in one run), 2 on usage errors.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { convertYaml, formatError, locate, type ConvertError, type PolicyEntry, type PolicyOrigin } from "./convert.ts";
+import { convertFile, formatError, locate, type ConvertError, type PolicyEntry, type PolicyOrigin } from "./convert.ts";
 import { MODES, ROOT_IDS, treatPolicy, type Mode } from "./enforcement.ts";
 import { toEnvoyRbac } from "./envoy-rbac.ts";
 import { FILTER_WASM, verifyWithFilter } from "./verify.ts";
@@ -153,14 +153,7 @@ export async function convertCommand(args: string[]): Promise<number> {
   const kept: { entry: PolicyEntry; origin: PolicyOrigin }[] = [];
   const invalid: { entry: PolicyEntry; origin: PolicyOrigin }[] = [];
   for (const file of opts.files) {
-    let text: string;
-    try {
-      text = file === "-" ? readFileSync(0, "utf8") : readFileSync(file, "utf8");
-    } catch (e) {
-      errors.push({ file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-      continue;
-    }
-    const r = convertYaml(file, text, opts.namespace);
+    const r = convertFile(file, opts.namespace);
     notes.push(...r.skipped);
     errors.push(...r.errors);
     invalid.push(...r.invalid);

@@ -3,6 +3,7 @@
 // Each policy keeps its `spec` exactly as written, plus the name and namespace from `metadata` and the
 // `istio.io/dry-run` annotation. Structural problems (unknown fields, wrong types, unsupported actions) are
 // reported with the file, the document number and the path inside the document.
+import { readFileSync } from "node:fs";
 import { formatMessage, formatPath, messageAt, readKubeObjects, type InputMessage, type ObjectOrigin, type PathSegment } from "../common/kube-documents.ts";
 import { validate } from "./schema.ts";
 
@@ -93,6 +94,18 @@ export function convertYaml(file: string, text: string, defaultNamespace: string
     result.policies.push(entry);
     result.origins.push(origin);
   }
+}
+
+/** convertYaml on a file ("-" reads standard input); a file that cannot be read is one error of the result. */
+export function convertFile(file: string, defaultNamespace: string): ConvertResult {
+  let text: string;
+  try {
+    text = readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (e) {
+    const message = `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    return { policies: [], origins: [], invalid: [], errors: [{ file, message }], skipped: [] };
+  }
+  return convertYaml(file, text, defaultNamespace);
 }
 
 /** Finds the source location of a path inside a converted policy (`spec.rules[0]...`). */
